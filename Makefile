@@ -1,0 +1,79 @@
+# Streaming engagement analytics: one entry point for every job.
+#   make run    generate the demo data set, build everything with dbt, print the metrics
+#   make test   the whole suite: sqlfluff lint, dbt build on generated test data, pytest
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements.txt | cksum | cut -d' ' -f1)
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+export PYTHONPATH := $(CURDIR)/scripts
+
+# The demo data set: tens of thousands of users over about two months.
+DEMO_USERS ?= 30000
+DEMO_DAYS ?= 60
+DEMO_START ?= 2026-01-01
+DEMO_SEED ?= 42
+export ENGAGEMENT_DUCKDB_PATH ?= data/warehouse.duckdb
+export ENGAGEMENT_LANDING_DIR ?= data/landing
+
+# The data set `make test` builds with dbt (small: CI must stay fast).
+TEST_DIR := data/test
+TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
+
+.PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv with the pinned dependencies (quick when already done)
+
+$(STAMP): requirements.lock requirements.txt
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: install ## the main job: generate demo data, dbt build, print the latest day's metrics
+	$(BIN)/python scripts/run_pipeline.py --users $(DEMO_USERS) --days $(DEMO_DAYS) \
+		--start-date $(DEMO_START) --seed $(DEMO_SEED) --faults default
+
+generate: install ## only generate the demo landing zone
+	$(BIN)/python scripts/generate_events.py --users $(DEMO_USERS) --days $(DEMO_DAYS) \
+		--start-date $(DEMO_START) --seed $(DEMO_SEED) --faults default --out $(ENGAGEMENT_LANDING_DIR)
+
+build: install ## only run dbt build on the current landing zone
+	$(BIN)/dbt build
+
+summary: install ## only print the metrics summary from the warehouse
+	$(BIN)/python scripts/run_pipeline.py --summary-only
+
+test: install lint dbt-test pytest ## the whole suite (ends with pytest's summary line)
+
+lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templater
+	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
+	ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/lint/lint.duckdb $(BIN)/sqlfluff lint models analyses tests/dbt
+
+dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) on generated test data
+	rm -rf $(TEST_DIR)/build && mkdir -p $(TEST_DIR)/build
+	$(BIN)/python scripts/generate_events.py $(TEST_ARGS) --out $(TEST_DIR)/build/landing --quiet
+	ENGAGEMENT_LANDING_DIR=$(TEST_DIR)/build/landing ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/build/warehouse.duckdb \
+		$(BIN)/dbt build --target-path $(TEST_DIR)/build/target
+
+pytest: install ## the pytest suite (generator, pipeline end-to-end, metric recomputation)
+	$(BIN)/python -m pytest
+
+bench: install ## benchmarks: generator throughput and peak memory
+	$(BIN)/python scripts/bench_generator.py
+
+docs: install ## dbt docs generate (serve with: .venv/bin/dbt docs serve)
+	$(BIN)/dbt docs generate
+
+clean: ## remove generated data and build output (keeps .venv)
+	rm -rf data target logs

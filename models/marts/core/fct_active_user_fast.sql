@@ -1,0 +1,109 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='activity_date',
+        on_schema_change='fail',
+    )
+}}
+
+{#
+    One row per UTC day: DAU, WAU, MAU, stickiness and growth accounting.
+    Reads only dim_daily_user_status. Incremental: every day from the first day
+    whose status rows changed since the last run is recomputed.
+#}
+
+with
+
+user_status as (
+
+    select * from {{ ref('dim_daily_user_status') }}
+
+),
+
+{% if is_incremental() -%}
+days_to_rebuild as (
+
+    select min(activity_date) as rebuild_from
+    from user_status
+    where
+        activity_last_ingested_at > (
+            select
+                coalesce(
+                    max(last_ingested_at), cast('1970-01-01' as timestamp)
+                ) - interval {{ var('engagement__arrival_lookback_hours') }} hour
+            from {{ this }}
+        )
+
+),
+
+user_status_to_aggregate as (
+
+    select user_status.*
+    from user_status
+    inner join days_to_rebuild
+        on user_status.activity_date >= days_to_rebuild.rebuild_from
+
+),
+
+{% else -%}
+user_status_to_aggregate as (
+
+    select * from user_status
+
+),
+
+{% endif -%}
+
+daily_counts as (
+
+    select
+        activity_date,
+        count(case when is_active then 1 end) as dau,
+        count(case when is_weekly_active then 1 end) as wau,
+        count(case when is_monthly_active then 1 end) as mau,
+        count(case when daily_status = 'new' then 1 end) as new_users,
+        count(case when daily_status = 'retained' then 1 end) as retained_users,
+        count(case when daily_status = 'resurrected' then 1 end) as resurrected_users,
+        count(case when daily_status = 'churned' then 1 end) as churned_users,
+        count(case when daily_status = 'stale' then 1 end) as stale_users,
+        count(case when weekly_status = 'new' then 1 end) as weekly_new_users,
+        count(case when weekly_status = 'retained' then 1 end) as weekly_retained_users,
+        count(case when weekly_status = 'resurrected' then 1 end) as weekly_resurrected_users,
+        count(case when weekly_status = 'churned' then 1 end) as weekly_churned_users,
+        count(case when weekly_status = 'stale' then 1 end) as weekly_stale_users,
+        cast(sum(days_active_l28) as bigint) as sum_days_active_l28,
+        max(activity_last_ingested_at) as last_ingested_at
+    from user_status_to_aggregate
+    group by 1
+
+),
+
+final as (
+
+    select
+        activity_date,
+        dau,
+        wau,
+        mau,
+        cast(dau as double) / nullif(mau, 0) as stickiness,
+        new_users,
+        retained_users,
+        resurrected_users,
+        churned_users,
+        stale_users,
+        cast(new_users + resurrected_users as double) / nullif(churned_users, 0) as quick_ratio,
+        weekly_new_users,
+        weekly_retained_users,
+        weekly_resurrected_users,
+        weekly_churned_users,
+        weekly_stale_users,
+        cast(weekly_new_users + weekly_resurrected_users as double)
+        / nullif(weekly_churned_users, 0) as weekly_quick_ratio,
+        sum_days_active_l28,
+        last_ingested_at
+    from daily_counts
+
+)
+
+select * from final

@@ -1,0 +1,147 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='activity_date',
+        on_schema_change='fail',
+    )
+}}
+
+{#
+    One row per user and UTC day with at least one valid view event.
+    Incremental: every activity_date touched by events that arrived since the last
+    run (minus the arrival lookback) is recomputed whole and replaces that date.
+#}
+
+with
+
+view_events as (
+
+    select * from {{ ref('fct_view_events') }}
+
+),
+
+{% if is_incremental() -%}
+dates_to_rebuild as (
+
+    select distinct activity_date
+    from view_events
+    where
+        ingested_at > (
+            select
+                coalesce(
+                    max(last_ingested_at), cast('1970-01-01' as timestamp)
+                ) - interval {{ var('engagement__arrival_lookback_hours') }} hour
+            from {{ this }}
+        )
+
+),
+
+view_events_to_aggregate as (
+
+    select view_events.*
+    from view_events
+    inner join dates_to_rebuild
+        on view_events.activity_date = dates_to_rebuild.activity_date
+
+),
+
+{% else -%}
+view_events_to_aggregate as (
+
+    select * from view_events
+
+),
+
+{% endif -%}
+
+watch_time_by_platform as (
+
+    select
+        activity_date,
+        user_id,
+        platform,
+        country,
+        sum(duration_seconds) as time_spent_seconds,
+        max(start_timestamp) as last_view_started_at
+    from view_events_to_aggregate
+    group by 1, 2, 3, 4
+
+),
+
+watch_time_ranked as (
+
+    {# The platform and country with most watch time that day; ties go to the latest view, then the name. #}
+    select
+        *,
+        row_number() over (
+            partition by activity_date, user_id
+            order by time_spent_seconds desc, last_view_started_at desc, platform, country
+        ) as watch_time_rank
+    from watch_time_by_platform
+
+),
+
+main_platform_and_country as (
+
+    select
+        activity_date,
+        user_id,
+        platform,
+        country
+    from watch_time_ranked
+    where watch_time_rank = 1
+
+),
+
+daily_totals as (
+
+    select
+        activity_date,
+        user_id,
+        sum(duration_seconds) as time_spent_seconds,
+        count(*) as total_views,
+        count(case when event_type = 'playback' then 1 end) as playback_count,
+        count(case when event_type = 'preview' then 1 end) as preview_count,
+        count(case when is_completed then 1 end) as completed_views,
+        count(case when is_qualifying_playback then 1 end) as qualifying_playback_count,
+        count(distinct session_id) as sessions,
+        count(distinct media_id) as distinct_media,
+        count(distinct platform) as distinct_platforms,
+        min(start_timestamp) as first_view_at,
+        max(end_timestamp) as last_view_ended_at,
+        max(ingested_at) as last_ingested_at
+    from view_events_to_aggregate
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        daily_totals.activity_date,
+        daily_totals.user_id,
+        main_platform_and_country.platform,
+        main_platform_and_country.country,
+        daily_totals.qualifying_playback_count > 0 as is_active,
+        daily_totals.time_spent_seconds,
+        daily_totals.total_views,
+        daily_totals.playback_count,
+        daily_totals.preview_count,
+        daily_totals.completed_views,
+        daily_totals.qualifying_playback_count,
+        daily_totals.sessions,
+        daily_totals.distinct_media,
+        daily_totals.distinct_platforms,
+        daily_totals.first_view_at,
+        daily_totals.last_view_ended_at,
+        daily_totals.last_ingested_at
+    from daily_totals
+    inner join main_platform_and_country
+        on
+            daily_totals.activity_date = main_platform_and_country.activity_date
+            and daily_totals.user_id = main_platform_and_country.user_id
+
+)
+
+select * from final
