@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='activity_date',
         on_schema_change='fail',
+        full_refresh=false,
     )
 }}
 
@@ -11,6 +12,9 @@
     One row per UTC day: DAU, WAU, MAU, stickiness and growth accounting.
     Reads only dim_daily_user_status. Incremental: every day from the first day
     whose status rows changed since the last run is recomputed.
+    The rollup keeps every day it ever computed, also those older than the status
+    history; a full refresh could only recompute the kept status days, so it is
+    disabled here (full_refresh=false): drop the table to rebuild it on purpose.
 #}
 
 with

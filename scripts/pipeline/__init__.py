@@ -1,0 +1,1 @@
+"""Run the dbt project end to end: generate (optional), build, summarise."""

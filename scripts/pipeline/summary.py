@@ -1,0 +1,80 @@
+"""A readable summary of the newest day's engagement metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def _fmt_int(value: object) -> str:
+    return "-" if value is None else f"{int(value):,}"
+
+
+def _fmt_ratio(value: object, pct: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{float(value):.1%}" if pct else f"{float(value):.2f}"
+
+
+def _delta(today: object, yesterday: object) -> str:
+    if today is None or yesterday is None:
+        return ""
+    change = int(today) - int(yesterday)
+    return f"({change:+,} vs previous day)"
+
+
+def render_summary(duckdb_path: Path) -> str:
+    """Return the summary of the latest day in ``fct_active_user_fast`` as text."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        rows = con.execute(
+            """
+            select activity_date, dau, wau, mau, stickiness, new_users, retained_users,
+                   resurrected_users, churned_users, stale_users, quick_ratio,
+                   weekly_new_users, weekly_resurrected_users, weekly_churned_users
+            from fct_active_user_fast
+            order by activity_date desc
+            limit 2
+            """
+        ).fetchall()
+        quality = con.execute(
+            """
+            select record_status, coalesce(rejection_reason, ''), count(*)
+            from stg_landing__view_events
+            group by all
+            order by 1, 2
+            """
+        ).fetchall()
+        events = con.execute(
+            "select count(*), min(activity_date), max(activity_date) from fct_view_events"
+        ).fetchall()[0]
+    if not rows:
+        return "No activity yet: fct_active_user_fast is empty."
+    latest = rows[0]
+    previous = rows[1] if len(rows) > 1 else (None,) * len(latest)
+    (day, dau, wau, mau, stickiness, new, retained, resurrected, churned, stale, quick,
+     w_new, w_res, w_churn) = latest
+    lines = [
+        f"Engagement on {day} (UTC)  [{_fmt_int(events[0])} valid view events, {events[1]} .. {events[2]}]",
+        "",
+        f"  DAU         {_fmt_int(dau):>12}  {_delta(dau, previous[1])}",
+        f"  WAU         {_fmt_int(wau):>12}  {_delta(wau, previous[2])}",
+        f"  MAU         {_fmt_int(mau):>12}  {_delta(mau, previous[3])}",
+        f"  Stickiness  {_fmt_ratio(stickiness, pct=True):>12}  (DAU / MAU)",
+        "",
+        "  Daily growth accounting",
+        f"    new          {_fmt_int(new):>10}",
+        f"    retained     {_fmt_int(retained):>10}",
+        f"    resurrected  {_fmt_int(resurrected):>10}",
+        f"    churned      {_fmt_int(churned):>10}",
+        f"    stale        {_fmt_int(stale):>10}",
+        f"    quick ratio  {_fmt_ratio(quick):>10}  ((new + resurrected) / churned)",
+        "",
+        f"  Weekly: new {_fmt_int(w_new)}, resurrected {_fmt_int(w_res)}, churned {_fmt_int(w_churn)}",
+        "",
+        "  Landed view-event lines",
+    ]
+    for status, reason, count in quality:
+        label = f"{status} ({reason})" if reason else status
+        lines.append(f"    {label:<32} {count:>10,}")
+    return "\n".join(lines)
