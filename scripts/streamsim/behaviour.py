@@ -44,7 +44,7 @@ class Activity:
 def chain_probabilities(engagement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(P(active | active yesterday), P(active | inactive yesterday)) per user."""
     p_stay = 0.35 + 0.6 * engagement
-    p_start = 0.012 + 0.26 * engagement ** 1.6
+    p_start = 0.011 + 0.24 * engagement ** 1.6
     return p_stay, p_start
 
 
@@ -58,7 +58,7 @@ def simulate_activity(seed: int, shard: int, pop: Population, days: int,
     p_resurrect = 0.006
     hazard = 0.0012 * (1.0 - e) ** 2
     stationary = p_start / (1.0 - p_stay + p_start)
-    rng0 = rng_for(seed, Stream.ACTIVITY, shard, -1)
+    rng0 = rng_for(seed, Stream.ACTIVITY_INIT, shard)
     u0 = rng0.random(n)
     dormant0 = rng0.random(n) < 0.25 * (1.0 - e)
     state = np.where(dormant0, DORMANT, np.where(u0 < stationary, ACTIVE, INACTIVE)).astype(np.int8)
@@ -73,7 +73,7 @@ def simulate_activity(seed: int, shard: int, pop: Population, days: int,
         u = rng.random(n)
         v = rng.random(n)
         weekend = (weekday0 + d) % 7 >= 5
-        lift_start, lift_stay = (1.3, 1.06) if weekend else (1.0, 1.0)
+        lift_start, lift_stay = (1.22, 1.04) if weekend else (1.0, 1.0)
         was_active = state == ACTIVE
         p_act = np.where(was_active, np.minimum(p_stay * lift_stay, 0.97), p_start * lift_start)
         p_act = np.where(state == DORMANT, p_resurrect, p_act)

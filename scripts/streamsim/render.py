@@ -22,6 +22,8 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 HEX_LUT = np.stack([_HEX[np.arange(256) >> 4], _HEX[np.arange(256) & 15]], axis=1)  # (256, 2)
 _D = np.frombuffer(b"0123456789", dtype=np.uint8)
 TWO_DIGITS = np.stack([_D[np.arange(100) // 10], _D[np.arange(100) % 10]], axis=1)
+HEX16 = np.ascontiguousarray(HEX_LUT).view(np.uint16).ravel()          # byte -> 2 hex chars
+TWO16 = np.ascontiguousarray(np.stack([_D[np.arange(100) // 10], _D[np.arange(100) % 10]], axis=1)).view(np.uint16).ravel()
 THREE_DIGITS = np.stack([_D[np.arange(1000) // 100], _D[np.arange(1000) // 10 % 10],
                          _D[np.arange(1000) % 10]], axis=1)
 
@@ -34,10 +36,20 @@ def fixed_width_to_arrow(mat: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
+def ragged_to_arrow(mat: np.ndarray, lengths: np.ndarray) -> pa.Array:
+    """Arrow strings from the first ``lengths[i]`` bytes of each row of an (n, w) matrix."""
+    n, w = mat.shape
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    keep = np.arange(w, dtype=np.int32)[None, :] < lengths[:, None]
+    data = np.ascontiguousarray(mat)[keep]
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
 def hex_matrix(values: np.ndarray) -> np.ndarray:
     """(n,) uint64 -> (n, 16) uint8 of lowercase hex digits (big-endian)."""
     raw = values.astype(">u8").view(np.uint8).reshape(-1, 8)
-    return HEX_LUT[raw].reshape(-1, 16)
+    return HEX16[raw].view(np.uint8).reshape(-1, 16)
 
 
 def uuid_matrix(hi: np.ndarray, lo: np.ndarray, quoted: bool = False) -> np.ndarray:
@@ -90,11 +102,11 @@ def timestamp_matrix(ms: np.ndarray, offset_min: np.ndarray | None = None) -> np
     out[:, 0:10] = _date_lut(d0, int(days.max()))[days - d0]
     secs = msod // 1000
     out[:, 10] = ord("T")
-    out[:, 11:13] = TWO_DIGITS[secs // 3600]
+    out[:, 11:13] = TWO16[secs // 3600].view(np.uint8).reshape(-1, 2)
     out[:, 13] = ord(":")
-    out[:, 14:16] = TWO_DIGITS[secs // 60 % 60]
+    out[:, 14:16] = TWO16[secs // 60 % 60].view(np.uint8).reshape(-1, 2)
     out[:, 16] = ord(":")
-    out[:, 17:19] = TWO_DIGITS[secs % 60]
+    out[:, 17:19] = TWO16[secs % 60].view(np.uint8).reshape(-1, 2)
     out[:, 19] = ord(".")
     out[:, 20:23] = THREE_DIGITS[msod % 1000]
     if offset_min is None:
@@ -116,12 +128,13 @@ def timestamp_strings(ms: np.ndarray) -> pa.Array:
 
 def timestamps_with_offsets(ms: np.ndarray, offset_min: np.ndarray) -> pa.Array:
     """Like ``timestamp_strings`` but rows with a non-zero offset use ``±HH:MM``."""
-    base = timestamp_strings(ms)
     mask = offset_min != 0
     if not mask.any():
-        return base
-    alt = fixed_width_to_arrow(timestamp_matrix(ms[mask], offset_min[mask]))
-    return pc.replace_with_mask(base, pa.array(mask), alt)
+        return timestamp_strings(ms)
+    mat = timestamp_matrix(ms, offset_min)  # local wall time + ±HH:MM
+    utc = timestamp_matrix(ms[~mask])
+    mat[~mask, :24] = utc
+    return ragged_to_arrow(mat, np.where(mask, 29, 24).astype(np.int32))
 
 
 def int_strings(values: np.ndarray) -> pa.Array:
@@ -139,15 +152,28 @@ def dictionary_strings(values: list[str], codes: np.ndarray) -> pa.Array:
     return pc.take(pa.array(values, type=pa.string()), pa.array(codes.astype(np.int32, copy=False)))
 
 
-def lines_body(lines: pa.Array) -> bytes:
-    """Concatenate Arrow strings (each already ending in ``\\n``) into one body."""
+def lines_body(lines: pa.Array, overrides: dict[int, bytes] | None = None, base: int = 0) -> memoryview | bytes:
+    """Concatenate Arrow strings (each ending in ``\\n``) into one body.
+
+    ``overrides`` maps a row (``base`` + position in ``lines``) to replacement bytes;
+    used for the rare rows that the vectorised renderer cannot express.
+    """
     if len(lines) == 0:
-        return b""
+        return memoryview(b"")
     if lines.null_count:
         raise ValueError("null line")
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1 + lines.offset)
-    start, stop = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
-    return bytes(memoryview(lines.buffers()[2])[start:stop])
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1 + lines.offset)[lines.offset:]
+    data = memoryview(lines.buffers()[2])
+    rows = sorted(r - base for r in (overrides or {}) if base <= r < base + len(lines))
+    if not rows:
+        return data[int(offsets[0]):int(offsets[-1])]
+    parts, pos = [], int(offsets[0])
+    for r in rows:
+        parts.append(data[pos:int(offsets[r])])
+        parts.append(overrides[r + base])
+        pos = int(offsets[r + 1])
+    parts.append(data[pos:int(offsets[-1])])
+    return b"".join(parts)
 
 
 def gzip_bytes(body: bytes, level: int = 1) -> bytes:
@@ -185,17 +211,21 @@ def _app_versions() -> list[str]:
 
 
 def event_lines(batch: dict[str, np.ndarray], city_names: tuple[str, ...], countries: tuple[str, ...],
-                drift_from_ms: int | None) -> pa.Array:
-    """Render view events as JSONL lines (each ending in ``\\n``), in batch order."""
+                drift_from_ms: int | None) -> tuple[pa.Array, dict[int, bytes]]:
+    """Render view events as JSONL lines (each ending in ``\\n``), in batch order.
+
+    Returns the lines and the overrides (row -> bytes) for null user_id and malformed
+    rows, to be applied by ``lines_body``.
+    """
     n = len(batch["ingested"])
-    eid = fixed_width_to_arrow(uuid_matrix(batch["eid_hi"], batch["eid_lo"], quoted=True))
+    eid_mat = uuid_matrix(batch["eid_hi"], batch["eid_lo"], quoted=True)
     null_eid = batch["nullkey"] == 2
     if null_eid.any():
-        eid = pc.replace_with_mask(eid, pa.array(null_eid), pa.array(["null"] * int(null_eid.sum())))
+        eid_mat[null_eid, :4] = np.frombuffer(b"null", dtype=np.uint8)
+        eid = ragged_to_arrow(eid_mat, np.where(null_eid, 4, 38).astype(np.int32))
+    else:
+        eid = fixed_width_to_arrow(eid_mat)
     uid = int_strings(batch["user_id"])
-    null_uid = batch["nullkey"] == 1
-    if null_uid.any():
-        uid = pc.replace_with_mask(uid, pa.array(null_uid), pa.array(["null"] * int(null_uid.sum())))
     platform_text = [json_string_literal(v) for group in PLATFORM_CASES for v in group]
     drm_text = [""] + [',"drm_system":' + json_string_literal(d) for d in DRM_TEXT]
     parts = [
@@ -221,13 +251,14 @@ def event_lines(batch: dict[str, np.ndarray], city_names: tuple[str, ...], count
         "}\n",
     ]
     lines = pc.binary_join_element_wise(*parts, "")
-    bad = np.flatnonzero(batch["malformed"] > 0)
-    if len(bad):
-        lines = pc.replace_with_mask(lines, pa.array(batch["malformed"] > 0),
-                                     pa.array([_malformed(lines[int(i)].as_py(), int(batch["malformed"][i]),
-                                                          int(batch["eid_lo"][i])) for i in bad]))
     assert len(lines) == n
-    return lines
+    overrides: dict[int, bytes] = {}
+    for i in np.flatnonzero(batch["nullkey"] == 1).tolist():
+        line = lines[i].as_py()
+        overrides[i] = line.replace(',"user_id":%d,' % batch["user_id"][i], ',"user_id":null,', 1).encode()
+    for i in np.flatnonzero(batch["malformed"] > 0).tolist():
+        overrides[i] = _malformed(lines[i].as_py(), int(batch["malformed"][i]), int(batch["eid_lo"][i])).encode()
+    return lines, overrides
 
 
 def _malformed(line: str, kind: int, key: int) -> str:

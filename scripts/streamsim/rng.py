@@ -25,6 +25,7 @@ class Stream(IntEnum):
     EVENTS = 107
     ARRIVALS = 108
     IDS = 109
+    ACTIVITY_INIT = 110
     FAULTS = 201
     FAULT_IDS = 202
 

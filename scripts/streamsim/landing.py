@@ -1,0 +1,84 @@
+"""Landing-zone layout: partition paths, flush slots, atomic writes, manifest names.
+
+Files are written to a temporary sibling named ``.<name>.tmp`` (never matched by
+``*.jsonl.gz`` / ``*.parquet`` globs) and moved into place with ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .render import gzip_bytes
+
+MINUTE_MS = 60_000
+
+
+def ms_to_datetime(ms: int) -> dt.datetime:
+    """Epoch milliseconds -> aware UTC datetime."""
+    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=int(ms))
+
+
+def extension(fmt: str) -> str:
+    """File extension for a landing format."""
+    return "jsonl.gz" if fmt == "jsonl" else "parquet"
+
+
+def view_event_path(slot_start_ms: int, shard: int, fmt: str) -> str:
+    """Relative path of the view-event file of a flush slot and shard."""
+    t = ms_to_datetime(slot_start_ms)
+    return (f"view_events/ingest_date={t:%Y-%m-%d}/ingest_hour={t:%H}/"
+            f"part-{shard:04d}-{t:%M}.{extension(fmt)}")
+
+
+def user_path(slot_start_ms: int, shard: int, fmt: str) -> str:
+    """Relative path of the user-change file of a flush slot and shard.
+
+    One file per (ingest date, flush slot, shard); the slot's ``HHMM`` is part of the
+    file name so that any window aligned to the flush interval writes whole files.
+    """
+    t = ms_to_datetime(slot_start_ms)
+    return f"users/ingest_date={t:%Y-%m-%d}/part-{shard:04d}-{t:%H%M}.{extension(fmt)}"
+
+
+def media_path(fmt: str) -> str:
+    """Relative path of the catalog file."""
+    return f"media/part-0000.{extension(fmt)}"
+
+
+def window_label(ms: int | None, default: str) -> str:
+    """Compact window bound for manifest names: ``20260105T0000Z`` or start/end."""
+    return default if ms is None else f"{ms_to_datetime(ms):%Y%m%dT%H%MZ}"
+
+
+def atomic_write(root: Path, rel: str, data: bytes) -> None:
+    """Write ``data`` to ``root/rel`` via a hidden temp file and ``os.replace``."""
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, target)
+
+
+def write_text_gz(root: Path, rel: str, body: bytes, level: int = 1) -> None:
+    """Gzip ``body`` deterministically and write it atomically."""
+    atomic_write(root, rel, gzip_bytes(body, level))
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """Serialise a table to Parquet bytes (snappy, dictionary encoding, deterministic)."""
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="snappy", write_statistics=True)
+    return sink.getvalue()
+
+
+def write_json(root: Path, rel: str, obj: object) -> None:
+    """Deterministic pretty JSON (sorted keys), written atomically."""
+    atomic_write(root, rel, (json.dumps(obj, sort_keys=True, indent=1) + "\n").encode())

@@ -1,0 +1,418 @@
+"""Orchestration: shards x days, arrival-window filtering, flushing, manifest.
+
+A file's content is a pure function of (seed, arguments except window/workers, flush
+slot, shard): every shard simulates from day 0, generates only the days whose arrivals
+can reach the window, keeps rows whose ``ingested_at`` is inside the window and writes
+each flush slot once no later day can add to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import multiprocessing as mp
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .behaviour import (Activity, batch_len, concat_batches, generate_day, make_context,
+                        simulate_activity, take_rows)
+from .catalog import Catalog, build_catalog, catalog_jsonl, catalog_table
+from .faults import CATEGORIES, FAULT_RATES, SCHEMA_DRIFT_RULE, VALID_VARIANTS, inject_faults
+from .geo import Geo, load_geo, utc_offsets_minutes
+from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_event_path,
+                      window_label, write_json, write_text_gz)
+from .people import DAY_MS, NEVER, PLANS, NamePools, Population, build_name_pools, build_population
+from .render import event_lines, event_table, lines_body, user_columns, user_lines, USER_SCHEMA
+from .rng import Stream, rng_for
+
+ARRIVAL_HORIZON_DAYS = 7  # every record generated for day d arrives within [d, d + 7 days)
+COUNT_KEYS: tuple[str, ...] = CATEGORIES + VALID_VARIANTS + ("lines",)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Validated arguments of one generator run."""
+
+    users: int
+    days: int
+    start_date: dt.date
+    seed: int
+    faults: str
+    out: Path
+    fmt: str = "jsonl"
+    arrived_from_ms: int | None = None
+    arrived_until_ms: int | None = None
+    flush_minutes: int = 60
+    shard_size: int = 500_000
+    workers: int | None = None
+    quiet: bool = True
+    timings: str | None = None
+
+    @property
+    def start_ms(self) -> int:
+        """Start-date 00:00 UTC in epoch ms."""
+        return int(np.datetime64(self.start_date, "ms").astype(np.int64))
+
+    @property
+    def slot_ms(self) -> int:
+        """Flush interval in ms."""
+        return self.flush_minutes * 60_000
+
+    @property
+    def shards(self) -> int:
+        """Number of user shards."""
+        return math.ceil(self.users / self.shard_size)
+
+    @property
+    def drift_from_ms(self) -> int | None:
+        """Ingestion instant from which records carry ``drm_system`` (faults only)."""
+        if self.faults != "default":
+            return None
+        return self.start_ms + math.ceil(self.days / 2) * DAY_MS
+
+    def in_window(self, ms: np.ndarray) -> np.ndarray:
+        """Mask of instants inside the half-open arrival window."""
+        keep = np.ones(len(ms), dtype=bool)
+        if self.arrived_from_ms is not None:
+            keep &= ms >= self.arrived_from_ms
+        if self.arrived_until_ms is not None:
+            keep &= ms < self.arrived_until_ms
+        return keep
+
+    def day_reaches_window(self, day: int) -> bool:
+        """Whether records generated for ``day`` can arrive inside the window."""
+        lo = self.start_ms + day * DAY_MS
+        hi = lo + ARRIVAL_HORIZON_DAYS * DAY_MS
+        if self.arrived_from_ms is not None and hi <= self.arrived_from_ms:
+            return False
+        return self.arrived_until_ms is None or lo < self.arrived_until_ms
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Read-only inputs shared by all shards."""
+
+    geo: Geo
+    pools: NamePools
+    catalog: Catalog
+    offsets: np.ndarray
+
+
+@dataclass
+class ShardResult:
+    """What a shard wrote, plus its slice of the ground truth."""
+
+    shard: int
+    event_files: dict[str, dict[str, int]]
+    user_files: dict[str, int]
+    truth: pa.Table
+
+
+def _empty_counts() -> dict[str, int]:
+    return {k: 0 for k in COUNT_KEYS}
+
+
+# --- Users ---------------------------------------------------------------------------
+
+def user_change_batch(cfg: RunConfig, shard: int, pop: Population) -> dict[str, np.ndarray]:
+    """Sign-ups, profile updates and deletion requests of a shard as a columnar batch."""
+    rng = rng_for(cfg.seed, Stream.USER_CHANGES, shard, 1)
+    start, n = cfg.start_ms, pop.n
+    idx = np.arange(n)
+    base = pop.signup_ms < start
+    lag = rng.integers(1_000, 30_000, n)  # run-time records arrive a few seconds later
+    parts = [(idx, np.zeros(n, np.int8), pop.signup_ms, np.where(base, start, pop.signup_ms + lag))]
+    for ctype, when in ((1, pop.country_change_ms), (1, pop.plan_change_ms), (1, pop.email_change_ms),
+                        (2, pop.deletion_ms)):
+        sel = np.flatnonzero(when != NEVER)
+        parts.append((sel, np.full(len(sel), ctype, np.int8), when[sel], when[sel] + lag[sel]))
+    i = np.concatenate([p[0] for p in parts])
+    t = np.concatenate([p[2] for p in parts])
+    moved = pop.country_change_ms[i] <= t
+    return {
+        "idx": i, "user_id": pop.user_id[i], "email_v": (pop.email_change_ms[i] <= t).astype(np.int8),
+        "age": pop.age[i], "signup_ms": pop.signup_ms[i], "signup_country": pop.signup_country[i],
+        "country": np.where(moved, pop.country1[i], pop.country0[i]),
+        "city": np.where(moved, pop.city1[i], pop.city0[i]),
+        "plan": np.where(pop.plan_change_ms[i] <= t, pop.plan1[i], pop.plan0[i]),
+        "change_type": np.concatenate([p[1] for p in parts]), "updated": t,
+        "ingested": np.concatenate([p[3] for p in parts]),
+    }
+
+
+def write_user_files(cfg: RunConfig, shared: Shared, shard: int, pop: Population) -> dict[str, int]:
+    """Write the shard's user records inside the window, one file per flush slot."""
+    b = user_change_batch(cfg, shard, pop)
+    b = take_rows(b, np.flatnonzero(cfg.in_window(b["ingested"])))
+    if batch_len(b) == 0:
+        return {}
+    b = take_rows(b, np.lexsort((b["change_type"], b["user_id"], b["ingested"])))
+    idx = pa.array(b["idx"])
+    email = pc.if_else(pa.array(b["email_v"] == 1), pop.email1.take(idx), pop.email0.take(idx))
+    cols = user_columns(b, email, shared.geo.city_names, shared.geo.codes, PLANS)
+    written: dict[str, int] = {}
+    slots = b["ingested"] // cfg.slot_ms
+    for lo, hi in _runs(slots):
+        rel = user_path(int(slots[lo]) * cfg.slot_ms, shard, cfg.fmt)
+        part = [c.slice(lo, hi - lo) for c in cols]
+        if cfg.fmt == "jsonl":
+            write_text_gz(cfg.out, rel, lines_body(user_lines(part)))
+        else:
+            atomic_write(cfg.out, rel, parquet_bytes(pa.Table.from_arrays(part, schema=USER_SCHEMA)))
+        written[rel] = hi - lo
+    return written
+
+
+def _runs(sorted_keys: np.ndarray) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of equal consecutive values."""
+    if len(sorted_keys) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(sorted_keys)) + 1
+    edges = np.concatenate([[0], cut, [len(sorted_keys)]])
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+# --- View events ---------------------------------------------------------------------
+
+class EventWriter:
+    """Sorts, renders and writes the rows of finished flush slots for one shard.
+
+    Compression and file writes run on a small thread pool (zlib and Arrow release
+    the GIL) while the next day is generated.
+    """
+
+    def __init__(self, cfg: RunConfig, shared: Shared, shard: int) -> None:
+        self.cfg, self.shared, self.shard = cfg, shared, shard
+        self.files: dict[str, dict[str, int]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.futures: list = []
+
+    def flush(self, rows: dict[str, np.ndarray]) -> None:
+        """Write every slot present in ``rows`` (all of them must be complete)."""
+        cfg = self.cfg
+        if cfg.fmt == "parquet":
+            rows = take_rows(rows, np.flatnonzero(rows["fault"] != CATEGORIES.index("malformed")))
+        if batch_len(rows) == 0:
+            return
+        rows = take_rows(rows, np.lexsort((rows["eid_lo"], rows["eid_hi"], rows["ingested"])))
+        slots = rows["ingested"] // cfg.slot_ms
+        drift = cfg.drift_from_ms
+        geo = self.shared.geo
+        overrides: dict[int, bytes] = {}
+        if cfg.fmt == "jsonl":
+            rendered, overrides = event_lines(rows, geo.city_names, geo.codes, drift)
+        else:
+            rendered = event_table(rows, geo.city_names, geo.codes, drift)
+        counts = self._counts(rows, drift)
+        for lo, hi in _runs(slots):
+            slot_start = int(slots[lo]) * cfg.slot_ms
+            rel = view_event_path(slot_start, self.shard, cfg.fmt)
+            self.files[rel] = {k: int(v[lo:hi].sum()) for k, v in counts.items()}
+            part = rendered.slice(lo, hi - lo)
+            if cfg.fmt == "jsonl":
+                body = lines_body(part, overrides, lo)
+                self.futures.append(self.pool.submit(write_text_gz, cfg.out, rel, body))
+            else:
+                if drift is not None and slot_start < drift:
+                    part = part.drop_columns(["drm_system"])
+                self.futures.append(self.pool.submit(_write_parquet, cfg.out, rel, part))
+        self._reap(block=False)
+
+    @staticmethod
+    def _counts(rows: dict[str, np.ndarray], drift: int | None) -> dict[str, np.ndarray]:
+        fault = rows["fault"]
+        valid = fault == 0
+        out = {name: (fault == code) for code, name in enumerate(CATEGORIES)}
+        out["non_utc_offset"] = valid & (rows["tzoff"] != 0)
+        out["platform_case"] = valid & (rows["pcase"] != 0)
+        out["schema_drift"] = valid & (rows["ingested"] >= drift) if drift is not None else np.zeros_like(valid)
+        out["lines"] = np.ones_like(valid)
+        return out
+
+    def _reap(self, block: bool) -> None:
+        keep = []
+        for f in self.futures:
+            if block or f.done():
+                f.result()
+            else:
+                keep.append(f)
+        self.futures = keep
+        # Bound memory: never let more than a few days of rendered output queue up.
+        while len(self.futures) > 400:
+            self.futures.pop(0).result()
+
+    def close(self) -> None:
+        """Wait for pending writes."""
+        self._reap(block=True)
+        self.pool.shutdown()
+
+
+def _write_parquet(root: Path, rel: str, table: pa.Table) -> None:
+    atomic_write(root, rel, parquet_bytes(table))
+
+
+def run_shard(cfg: RunConfig, shared: Shared, shard: int,
+              progress: Callable[[int], None] | None = None) -> ShardResult:
+    """Simulate one shard from day 0 and write its files inside the window."""
+    lo_id = shard * cfg.shard_size + 1
+    hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
+    pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
+                           shared.geo, shared.pools)
+    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date)
+    user_files = write_user_files(cfg, shared, shard, pop)
+    ctx = make_context(cfg.seed, shard, cfg.days, cfg.start_date, shared.geo, shared.catalog, shared.offsets)
+    writer = EventWriter(cfg, shared, shard)
+    pending: dict[str, np.ndarray] | None = None
+    for day in range(cfg.days):
+        if cfg.day_reaches_window(day):
+            batch = generate_day(ctx, pop, act, day)
+            if cfg.faults == "default":
+                batch = inject_faults(batch, cfg.seed, shard, day)
+            horizon = cfg.start_ms + (day + ARRIVAL_HORIZON_DAYS) * DAY_MS
+            keep = cfg.in_window(batch["ingested"]) & (batch["ingested"] < horizon)
+            if not keep.all():
+                batch = take_rows(batch, np.flatnonzero(keep))
+            pending = batch if pending is None else concat_batches([pending, batch])
+        if pending is not None and batch_len(pending):
+            boundary = cfg.start_ms + (day + 1) * DAY_MS  # later days arrive after this
+            done = pending["ingested"] < boundary
+            if done.all():
+                writer.flush(pending)
+                pending = None
+            else:
+                writer.flush(take_rows(pending, np.flatnonzero(done)))
+                pending = take_rows(pending, np.flatnonzero(~done))
+        if progress:
+            progress(1)
+    if pending is not None and batch_len(pending):
+        writer.flush(pending)
+    writer.close()
+    return ShardResult(shard, writer.files, user_files, truth_table(cfg, pop, act))
+
+
+def truth_table(cfg: RunConfig, pop: Population, act: Activity) -> pa.Table:
+    """Ground truth per user: engagement, churn date, deletion request time."""
+    churn = np.where(act.churn_day >= 0,
+                     np.datetime64(cfg.start_date, "D") + act.churn_day.astype("timedelta64[D]"),
+                     np.datetime64("NaT"))
+    deletion = pop.deletion_ms != NEVER
+    return pa.table({
+        "user_id": pa.array(pop.user_id, pa.int64()),
+        "engagement": pa.array(np.round(pop.engagement, 6), pa.float64()),
+        "churn_date": pa.array(churn.astype("datetime64[D]"), pa.date32(), mask=act.churn_day < 0),
+        "deletion_requested_at": pa.array(np.where(deletion, pop.deletion_ms, 0), pa.timestamp("ms", tz="UTC"),
+                                          mask=~deletion),
+    })
+
+
+# --- Whole run -----------------------------------------------------------------------
+
+def _shard_task(args: tuple) -> ShardResult:
+    cfg, shared, shard, queue = args
+    return run_shard(cfg, shared, shard, (lambda k: queue.put(k)) if queue is not None else None)
+
+
+def run(cfg: RunConfig) -> dict:
+    """Run the generator; returns the manifest (also written under ``_manifests/``)."""
+    t0 = time.perf_counter()
+    geo = load_geo()
+    shared = Shared(geo, build_name_pools(cfg.seed, geo), build_catalog(cfg.seed, cfg.users, cfg.start_date),
+                    utc_offsets_minutes(geo, cfg.start_date, cfg.days))
+    if cfg.fmt == "jsonl":
+        media_bytes = catalog_jsonl(shared.catalog)
+        write_text_gz(cfg.out, media_path(cfg.fmt), media_bytes, level=6)
+    else:
+        atomic_write(cfg.out, media_path(cfg.fmt), parquet_bytes(catalog_table(shared.catalog)))
+    shards = cfg.shards
+    workers = max(1, min(cfg.workers or 2, shards))
+    total_units = shards * cfg.days
+    bar = _progress_bar(total_units, cfg.quiet)
+    t1 = time.perf_counter()
+    results: list[ShardResult] = []
+    if workers == 1:
+        for s in range(shards):
+            results.append(run_shard(cfg, shared, s, bar.update if bar else None))
+    else:
+        ctx = mp.get_context("fork")
+        manager = ctx.Manager()
+        queue = manager.Queue() if bar else None
+        stop = threading.Event()
+        drain = None
+        if bar:
+            def _drain() -> None:
+                while not stop.is_set() or not queue.empty():
+                    try:
+                        bar.update(queue.get(timeout=0.2))
+                    except Exception:  # noqa: BLE001 (queue.Empty from the manager proxy)
+                        pass
+            drain = threading.Thread(target=_drain, daemon=True)
+            drain.start()
+        with ctx.Pool(workers) as pool:
+            results = list(pool.imap_unordered(_shard_task, [(cfg, shared, s, queue) for s in range(shards)]))
+        stop.set()
+        if drain:
+            drain.join()
+        manager.shutdown()
+    if bar:
+        bar.close()
+    results.sort(key=lambda r: r.shard)
+    t2 = time.perf_counter()
+    truth = pa.concat_tables([r.truth for r in results])
+    atomic_write(cfg.out, "_truth/users.parquet", parquet_bytes(truth))
+    manifest = build_manifest(cfg, results, shared.catalog.n)
+    name = (f"_manifests/view_events__{window_label(cfg.arrived_from_ms, 'start')}__"
+            f"{window_label(cfg.arrived_until_ms, 'end')}.json")
+    write_json(cfg.out, name, manifest)
+    if cfg.timings:
+        Path(cfg.timings).write_text(json.dumps({"setup_s": t1 - t0, "shards_s": t2 - t1,
+                                                  "finish_s": time.perf_counter() - t2,
+                                                  "workers": workers, "shards": shards}))
+    return manifest
+
+
+def _progress_bar(total: int, quiet: bool):
+    import sys
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, unit="shard-day", desc="generating", file=sys.stderr)
+
+
+def build_manifest(cfg: RunConfig, results: list[ShardResult], media_records: int) -> dict:
+    """Deterministic manifest: arguments, fault rates, totals and per-file counts."""
+    files: dict[str, dict[str, int]] = {}
+    user_files: dict[str, int] = {}
+    for r in results:
+        files.update(r.event_files)
+        user_files.update(r.user_files)
+    totals = _empty_counts()
+    for counts in files.values():
+        for k, v in counts.items():
+            totals[k] += v
+    args = {k: (str(v) if isinstance(v, (Path, dt.date)) else v) for k, v in asdict(cfg).items()
+            if k not in ("out", "workers", "quiet", "timings", "arrived_from_ms", "arrived_until_ms")}
+    args["arrived_from"] = window_label(cfg.arrived_from_ms, "start")
+    args["arrived_until"] = window_label(cfg.arrived_until_ms, "end")
+    args["format"] = args.pop("fmt")
+    return {
+        "generator": "streamsim", "generator_version": __version__,
+        "arguments": args,
+        "fault_rates": dict(FAULT_RATES) if cfg.faults == "default" else {},
+        "schema_drift": {"rule": SCHEMA_DRIFT_RULE,
+                         "from": None if cfg.drift_from_ms is None else
+                         window_label(cfg.drift_from_ms, "")},
+        "view_events": {"totals": totals, "files": dict(sorted(files.items()))},
+        "users": {"records": sum(user_files.values()), "files": dict(sorted(user_files.items()))},
+        "media": {"records": media_records, "file": media_path(cfg.fmt)},
+        "truth": {"file": "_truth/users.parquet", "records": int(sum(r.truth.num_rows for r in results))},
+    }
