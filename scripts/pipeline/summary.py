@@ -34,7 +34,7 @@ def render_summary(duckdb_path: Path) -> str:
                    weekly_new_users, weekly_resurrected_users, weekly_churned_users
             from fct_active_user_fast
             order by activity_date desc
-            limit 2
+            limit 3
             """
         ).fetchall()
         quality = con.execute(
@@ -50,8 +50,12 @@ def render_summary(duckdb_path: Path) -> str:
         ).fetchall()[0]
     if not rows:
         return "No activity yet: fct_active_user_fast is empty."
-    latest = rows[0]
-    previous = rows[1] if len(rows) > 1 else (None,) * len(latest)
+    # The newest day is still filling up (events keep arriving for up to the lateness
+    # limit, and sessions run past midnight): report the newest complete day.
+    in_progress = rows[0] if len(rows) > 1 else None
+    complete = rows[1:] if len(rows) > 1 else rows
+    latest = complete[0]
+    previous = complete[1] if len(complete) > 1 else (None,) * len(latest)
     (day, dau, wau, mau, stickiness, new, retained, resurrected, churned, stale, quick,
      w_new, w_res, w_churn) = latest
     lines = [
@@ -74,6 +78,8 @@ def render_summary(duckdb_path: Path) -> str:
         "",
         "  Landed view-event lines",
     ]
+    if in_progress is not None:
+        lines[1:1] = [f"  (newest day {in_progress[0]} is still in progress: DAU so far {_fmt_int(in_progress[1])})"]
     for status, reason, count in quality:
         label = f"{status} ({reason})" if reason else status
         lines.append(f"    {label:<32} {count:>10,}")

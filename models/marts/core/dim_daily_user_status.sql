@@ -141,7 +141,8 @@ active_days as (
 
 bootstrapped_state as (
 
-    {# State of the day before build_from, derived from activity history, used only when no stored state covers that day. #}
+    {# State of the day before build_from, derived from activity history;
+       used only when no stored state covers that day. #}
     select
         active_days.user_id,
         min(active_days.activity_date) as first_activity_date,
@@ -184,6 +185,16 @@ active_days_in_window as (
 
 ),
 
+first_activity_in_window as (
+
+    select
+        user_id,
+        min(activity_date) as first_activity_date
+    from active_days_in_window
+    group by 1
+
+),
+
 users_in_window as (
 
     select
@@ -193,23 +204,23 @@ users_in_window as (
         previous_state.last_activity_date as previous_last_activity_date,
         coalesce(previous_state.activity_bitmask, cast(0 as bigint)) as previous_activity_bitmask
     from previous_state
-    full outer join (
-        select
-            user_id,
-            min(activity_date) as first_activity_date
-        from active_days_in_window
-        group by 1
-    ) as new_activity
+    full outer join first_activity_in_window as new_activity
         on previous_state.user_id = new_activity.user_id
+
+),
+
+day_offsets as (
+
+    {# dbt's cross-engine series: at most 4096 days (~11 years) are built in one run. #}
+    {{ dbt.generate_series(4096) }}
 
 ),
 
 days_in_window as (
 
-    {# One row per day to build (at most ~11 years per run), via dbt's cross-engine series. #}
     select build_window.build_from + cast(day_offset.generated_number - 1 as integer) as activity_date
     from build_window
-    inner join ({{ dbt.generate_series(4096) }}) as day_offset
+    inner join day_offsets as day_offset
         on
             build_window.build_from + cast(day_offset.generated_number - 1 as integer)
             <= build_window.build_until
@@ -252,7 +263,7 @@ recent_activity_bits as (
     inner join active_days_in_window
         on
             user_days.user_id = active_days_in_window.user_id
-            and active_days_in_window.activity_date <= user_days.activity_date
+            and user_days.activity_date >= active_days_in_window.activity_date
             and active_days_in_window.activity_date > user_days.activity_date - {{ width }}
     group by 1, 2
 

@@ -20,15 +20,23 @@ countries as (
 
 ),
 
+newest_status_day as (
+
+    select max(activity_date) as activity_date
+    from user_status
+
+),
+
 latest_status as (
 
     {# Every user ever active has a row on the newest day, so it carries their bounds. #}
     select
-        user_id,
-        first_activity_date,
-        last_activity_date
+        user_status.user_id,
+        user_status.first_activity_date,
+        user_status.last_activity_date
     from user_status
-    where activity_date = (select max(activity_date) from user_status)
+    inner join newest_status_day
+        on user_status.activity_date = newest_status_day.activity_date
 
 ),
 

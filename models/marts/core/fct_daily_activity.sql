@@ -76,7 +76,7 @@ watch_time_ranked as (
         *,
         row_number() over (
             partition by activity_date, user_id
-            order by time_spent_seconds desc, last_view_started_at desc, platform, country
+            order by time_spent_seconds desc, last_view_started_at desc, platform asc, country asc
         ) as watch_time_rank
     from watch_time_by_platform
 

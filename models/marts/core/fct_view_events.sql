@@ -21,7 +21,7 @@ view_events as (
     select * from {{ ref('stg_landing__view_events') }}
     where
         record_status = 'clean'
-        {%- if is_incremental() %}
+    {%- if is_incremental() %}
             and ingested_at > (
                 select
                     coalesce(

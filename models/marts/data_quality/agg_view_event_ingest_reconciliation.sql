@@ -18,10 +18,10 @@ final as (
         count(case when record_status = 'clean' then 1 end) as clean_records,
         count(case when record_status = 'duplicate' then 1 end) as duplicate_records,
         count(case when record_status = 'rejected' then 1 end) as rejected_records,
-        {%- for reason in var('engagement__rejection_reasons') %}
-            count(case when rejection_reason = '{{ reason }}' then 1 end)
-                as rejected_{{ reason }}_records{{ "," if not loop.last }}
-        {%- endfor %}
+    {% for reason in var('engagement__rejection_reasons') -%}
+    count(case when rejection_reason = '{{ reason }}' then 1 end)
+        as rejected_{{ reason }}_records{% if not loop.last %},{% endif %}
+    {% endfor %}
     from view_events
     group by 1, 2, 3
 

@@ -101,7 +101,7 @@ records_parsed as (
         {# A NULL input (not a JSON object) parses to NULL instead of failing the batch. #}
         json_transform(
             case when is_json_object then raw_record end,
-                '{
+            '{
                     "event_id": "VARCHAR",
                     "session_id": "VARCHAR",
                     "user_id": "VARCHAR",
@@ -149,8 +149,8 @@ records_typed as (
         lower(trim(fields.platform)) as platform,
         upper(trim(fields.country)) as country_code,
         trim(fields.city) as city,
-        fields.device_id as device_id,
-        fields.app_version as app_version,
+        fields.device_id,
+        fields.app_version,
         try_cast(fields.startup_ms as integer) as startup_ms,
         try_cast(fields.rebuffer_count as integer) as rebuffer_count,
         try_cast(fields.rebuffer_ms as integer) as rebuffer_ms,
@@ -228,7 +228,7 @@ final as (
             when records_ranked.key_rejection_reason is not null then 'rejected'
             when
                 records_ranked.arrival_rank > 1
-                {%- if is_incremental() and newest_partition is not none %}
+            {%- if is_incremental() and newest_partition is not none %}
                     or already_loaded.event_id is not null
                 {%- endif %}
                 then 'duplicate'
@@ -240,7 +240,7 @@ final as (
             case
                 when
                     records_ranked.arrival_rank = 1
-                    {%- if is_incremental() and newest_partition is not none %}
+                {%- if is_incremental() and newest_partition is not none %}
                         and already_loaded.event_id is null
                     {%- endif %}
                     then records_ranked.content_rejection_reason

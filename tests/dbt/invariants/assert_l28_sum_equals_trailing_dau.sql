@@ -19,7 +19,7 @@ trailing_dau as (
     from rollup as today
     inner join rollup as window_day
         on
-            window_day.activity_date <= today.activity_date
+            today.activity_date >= window_day.activity_date
             and window_day.activity_date > today.activity_date - 28
     group by 1, 2
 
