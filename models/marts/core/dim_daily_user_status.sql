@@ -63,21 +63,16 @@ stored_bounds as (
 
     select
         min(activity_date) as first_stored_date,
-        max(activity_date) as last_stored_date,
-        max(activity_last_ingested_at) as ingested_through
+        max(activity_date) as last_stored_date
     from {{ this }}
 
 ),
 
 changed_dates as (
 
-    select min(daily_activity.activity_date) as first_changed_date
+    select min(activity_date) as first_changed_date
     from daily_activity
-    cross join stored_bounds
-    where
-        daily_activity.last_ingested_at
-        > coalesce(stored_bounds.ingested_through, cast('1970-01-01' as timestamp))
-        - interval {{ var('engagement__arrival_lookback_hours') }} hour
+    where last_ingested_at > {{ arrival_watermark('activity_last_ingested_at') }}
 
 ),
 

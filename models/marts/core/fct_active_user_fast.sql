@@ -31,13 +31,7 @@ days_to_rebuild as (
     select min(activity_date) as rebuild_from
     from user_status
     where
-        activity_last_ingested_at > (
-            select
-                coalesce(
-                    max(last_ingested_at), cast('1970-01-01' as timestamp)
-                ) - interval {{ var('engagement__arrival_lookback_hours') }} hour
-            from {{ this }}
-        )
+        activity_last_ingested_at > {{ arrival_watermark('last_ingested_at') }}
 
 ),
 

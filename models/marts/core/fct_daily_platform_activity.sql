@@ -23,29 +23,7 @@ view_events as (
 ),
 
 {% if is_incremental() -%}
-dates_to_rebuild as (
-
-    select distinct activity_date
-    from view_events
-    where
-        ingested_at > (
-            select
-                coalesce(
-                    max(last_ingested_at), cast('1970-01-01' as timestamp)
-                ) - interval {{ var('engagement__arrival_lookback_hours') }} hour
-            from {{ this }}
-        )
-
-),
-
-view_events_to_aggregate as (
-
-    select view_events.*
-    from view_events
-    inner join dates_to_rebuild
-        on view_events.activity_date = dates_to_rebuild.activity_date
-
-),
+{{ rows_on_touched_dates('view_events') }},
 
 {% else -%}
 view_events_to_aggregate as (

@@ -22,13 +22,7 @@ view_events as (
     where
         record_status = 'clean'
     {%- if is_incremental() %}
-            and ingested_at > (
-                select
-                    coalesce(
-                        max(ingested_at), cast('1970-01-01' as timestamp)
-                    ) - interval {{ var('engagement__arrival_lookback_hours') }} hour
-                from {{ this }}
-            )
+            and ingested_at > {{ arrival_watermark('ingested_at') }}
         {%- endif %}
 
 ),

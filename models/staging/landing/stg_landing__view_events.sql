@@ -178,10 +178,10 @@ records_checked as (
             when platform not in ('web', 'mobile', 'tv') or platform is null
                 then 'unknown_platform'
             when ended_at < started_at then 'end_before_start'
-            when ended_at > started_at + interval {{ max_span_hours }} hour then 'over_24h'
-            when started_at > ingested_at + interval {{ skew_minutes }} minute
+            when ended_at > {{ dbt.dateadd('hour', max_span_hours, 'started_at') }} then 'over_24h'
+            when started_at > {{ dbt.dateadd('minute', skew_minutes, 'ingested_at') }}
                 then 'future_timestamp'
-            when ingested_at > started_at + interval {{ late_limit_hours }} hour then 'too_late'
+            when ingested_at > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }} then 'too_late'
         end as content_rejection_reason
     from records_typed
 
