@@ -4,6 +4,9 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
+        incremental_predicates=[
+            "ingested_at > " ~ arrival_watermark('ingested_at'),
+        ],
     )
 }}
 
@@ -11,7 +14,8 @@
     One row per valid view event (deduplicated, validated), on the UTC date it started.
     Incremental: only staged records that arrived after the newest arrival already
     here (minus a lookback for files that landed out of order) are read; a late
-    event lands on its own activity_date. Re-reading a record replaces it.
+    event lands on its own activity_date. Re-reading a record replaces it; the
+    delete only looks at rows past the same watermark, so it never scans history.
 #}
 
 with
