@@ -17,8 +17,15 @@ from pipeline.dbt import PROJECT_DIR, DbtError, DbtTarget, run_dbt
 from pipeline.summary import render_summary
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (no usage dump), exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="run_pipeline",
         description="Generate the demo event stream, build the dbt project, print the metrics.",
     )
@@ -87,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             build = ["build"] + (["--full-refresh"] if args.full_refresh else [])
             run_dbt(build, target, quiet=False)
             print(f"dbt build finished in {time.perf_counter() - started:.1f}s\n")
+        if not args.duckdb_path.exists():
+            raise FileNotFoundError(f"no warehouse at {args.duckdb_path}: run `make run` first")
         print(render_summary(args.duckdb_path))
+    except FileNotFoundError as error:
+        print(f"run_pipeline: error: {error}", file=sys.stderr)
+        return 1
     except subprocess.CalledProcessError as error:
         print(f"run_pipeline: error: event generation failed (exit {error.returncode})", file=sys.stderr)
         return 1

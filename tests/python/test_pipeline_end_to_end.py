@@ -321,3 +321,20 @@ def test_rollup_matches_independent_recomputation_from_raw_files(
         if actual[day] != {c: expected[day].get(c, 0) for c in columns}
     }
     assert not mismatches, f"first mismatching day: {min(mismatches)} -> {mismatches[min(mismatches)]}"
+
+
+def test_summary_reports_the_newest_complete_day(faults_default_and_none: tuple[Path, Path, Path]) -> None:
+    from pipeline.summary import render_summary
+
+    _, with_faults, _ = faults_default_and_none
+    with duckdb.connect(str(with_faults), read_only=True) as con:
+        days = con.execute(
+            "select activity_date, dau, wau, mau from fct_active_user_fast order by activity_date desc limit 2"
+        ).fetchall()
+    (newest, newest_dau, _, _), (complete, dau, wau, mau) = days
+    text = render_summary(with_faults)
+    assert text.startswith(f"Engagement on {complete} (UTC)")
+    assert f"newest day {newest} is still in progress: DAU so far {newest_dau:,}" in text
+    for label, value in (("DAU", dau), ("WAU", wau), ("MAU", mau)):
+        assert any(line.split()[:2] == [label, f"{value:,}"] for line in text.splitlines()), label
+    assert "rejected (malformed)" in text

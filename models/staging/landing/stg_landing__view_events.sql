@@ -25,6 +25,9 @@
     {%- set newest_partition = get_max_value(
         this, "ingest_date + to_hours(ingest_hour)", default=none
     ) -%}
+    {%- if newest_partition is string -%}
+        {%- set newest_partition = modules.datetime.datetime.fromisoformat(newest_partition) -%}
+    {%- endif -%}
     {%- if newest_partition is not none -%}
         {%- set lookback = modules.datetime.timedelta(
             hours=var('engagement__arrival_lookback_hours')
@@ -163,11 +166,13 @@ records_checked as (
 
     select
         *,
-        {# Checks that make a record unusable before deduplication (no key to dedupe on). #}
+        {# Checks made before deduplication: no key to dedupe on, or arrived too late to count
+           at all (so a copy redelivered after the limit is rejected whatever the batch it lands in). #}
         case
             when not is_json_object then 'malformed'
             when event_id is null or event_id = '' then 'missing_key'
             when ingested_at is null then 'invalid_timestamp'
+            when ingested_at > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }} then 'too_late'
         end as key_rejection_reason,
         {# Checks on the record kept after deduplication, first failing one wins. #}
         case
@@ -181,7 +186,6 @@ records_checked as (
             when ended_at > {{ dbt.dateadd('hour', max_span_hours, 'started_at') }} then 'over_24h'
             when started_at > {{ dbt.dateadd('minute', skew_minutes, 'ingested_at') }}
                 then 'future_timestamp'
-            when ingested_at > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }} then 'too_late'
         end as content_rejection_reason
     from records_typed
 
@@ -212,6 +216,9 @@ already_loaded as (
         ingest_date >= date '{{ first_date_for_dedupe }}'
         and record_status in ('clean', 'rejected')
         and event_id is not null
+        {# Lines rejected before deduplication never claimed their event_id. #}
+        and ingested_at is not null
+        and coalesce(rejection_reason, '') <> 'too_late'
 
 ),
 
