@@ -58,7 +58,7 @@ test: install lint dbt-test pytest ## the whole suite (ends with pytest's summar
 
 lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templater
 	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
-	ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/lint/lint.duckdb $(BIN)/sqlfluff lint models analyses tests/dbt
+	ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/lint/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
 
 dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) on generated test data
 	rm -rf $(TEST_DIR)/build && mkdir -p $(TEST_DIR)/build
