@@ -37,14 +37,23 @@ def render_summary(duckdb_path: Path) -> str:
             limit 3
             """
         ).fetchall()
-        quality = con.execute(
-            """
-            select record_status, coalesce(rejection_reason, ''), count(*)
-            from stg_landing__view_events
-            group by all
-            order by 1, 2
-            """
-        ).fetchall()
+        reconciliation = con.execute("select * from agg_view_event_ingest_reconciliation limit 0")
+        count_columns = [
+            column[0] for column in reconciliation.description
+            if column[0].endswith("_records") and column[0] not in ("landed_records", "rejected_records")
+        ]
+        totals = con.execute(
+            "select " + ", ".join(f"coalesce(sum({c}), 0)" for c in count_columns)
+            + " from agg_view_event_ingest_reconciliation"
+        ).fetchall()[0]
+        quality = []
+        for column, count in zip(count_columns, totals):
+            name = column.removesuffix("_records")
+            if name.startswith("rejected_"):
+                if count:
+                    quality.append(("rejected", name.removeprefix("rejected_"), count))
+            else:
+                quality.append((name, "", count))
         events = con.execute(
             "select count(*), min(activity_date), max(activity_date) from fct_view_events"
         ).fetchall()[0]
