@@ -1,0 +1,176 @@
+{#
+    One row per ISO week (Monday start): weekly growth accounting ready for a stacked
+    chart. A user is weekly-active in week W when active on any day of W. Statuses
+    mirror the daily ones with W-1 in place of D-1; churned is stored as a negative
+    number. A week is reported only when W and W-1 lie wholly in the observed complete
+    days (W-1 is needed to tell retained/resurrected/churned apart).
+#}
+
+{%- set incomplete_days = var('engagement__retention_incomplete_days', 1) %}
+
+with
+
+daily_activity as (
+
+    select * from {{ ref('fct_daily_activity') }}
+
+),
+
+observed_window as (
+
+    select
+        min(activity_date) as observed_from_date,
+        cast({{ dbt.dateadd('day', -incomplete_days, 'max(activity_date)') }} as date) as last_complete_date
+    from daily_activity
+
+),
+
+user_active_weeks as (
+
+    select distinct
+        daily_activity.user_id,
+        cast({{ dbt.date_trunc('week', 'daily_activity.activity_date') }} as date) as week_start_date
+    from daily_activity
+    cross join observed_window
+    where
+        daily_activity.is_active
+        and daily_activity.activity_date <= observed_window.last_complete_date
+
+),
+
+user_first_weeks as (
+
+    select
+        user_id,
+        min(week_start_date) as first_active_week_start_date
+    from user_active_weeks
+    group by 1
+
+),
+
+user_week_flags as (
+
+    {# Each active week marks the user active in W and "active the week before" in W+1. #}
+    select
+        user_id,
+        week_start_date,
+        1 as is_active_this_week,
+        0 as was_active_previous_week
+    from user_active_weeks
+
+    union all
+
+    select
+        user_id,
+        cast({{ dbt.dateadd('day', 7, 'week_start_date') }} as date) as week_start_date,
+        0 as is_active_this_week,
+        1 as was_active_previous_week
+    from user_active_weeks
+
+),
+
+user_weeks as (
+
+    select
+        user_week_flags.user_id,
+        user_week_flags.week_start_date,
+        max(user_week_flags.is_active_this_week) = 1 as is_weekly_active,
+        max(user_week_flags.was_active_previous_week) = 1 as was_weekly_active_previous_week,
+        min(user_first_weeks.first_active_week_start_date) as first_active_week_start_date
+    from user_week_flags
+    inner join user_first_weeks
+        on user_week_flags.user_id = user_first_weeks.user_id
+    group by 1, 2
+
+),
+
+user_week_statuses as (
+
+    select
+        user_id,
+        week_start_date,
+        is_weekly_active,
+        was_weekly_active_previous_week,
+        case
+            when first_active_week_start_date = week_start_date then 'new'
+            when is_weekly_active and was_weekly_active_previous_week then 'retained'
+            when is_weekly_active then 'resurrected'
+            else 'churned'
+        end as weekly_lifecycle_status
+    from user_weeks
+
+),
+
+week_bounds as (
+
+    {# W-1 must start on or after the first observed day (the first Monday on or after
+       it is the Monday of the week holding its 7th day), so W is the week after. #}
+    select
+        cast(
+            {{ dbt.dateadd('day', 7, dbt.date_trunc('week', dbt.dateadd('day', 6, 'observed_from_date'))) }}
+            as date
+        ) as first_reported_week_start_date,
+        last_complete_date
+    from observed_window
+
+),
+
+week_numbers as (
+
+    {{ dbt.generate_series(1024) }}
+
+),
+
+reported_weeks as (
+
+    {# Every week from the first reported one whose last day is complete. #}
+    select
+        cast(
+            {{ dbt.dateadd('day', '7 * (week_numbers.generated_number - 1)',
+                'week_bounds.first_reported_week_start_date') }}
+            as date
+        ) as week_start_date
+    from week_bounds
+    inner join week_numbers
+        on
+            {{ dbt.dateadd('day', '7 * (week_numbers.generated_number - 1) + 6',
+                'week_bounds.first_reported_week_start_date') }}
+            <= week_bounds.last_complete_date
+
+),
+
+weekly_counts as (
+
+    select
+        week_start_date,
+        count(case when is_weekly_active then 1 end) as weekly_active_users,
+        count(case when was_weekly_active_previous_week then 1 end) as previous_weekly_active_users,
+        count(case when weekly_lifecycle_status = 'new' then 1 end) as new_users,
+        count(case when weekly_lifecycle_status = 'retained' then 1 end) as retained_users,
+        count(case when weekly_lifecycle_status = 'resurrected' then 1 end) as resurrected_users,
+        count(case when weekly_lifecycle_status = 'churned' then 1 end) as churned_user_count
+    from user_week_statuses
+    group by 1
+
+),
+
+final as (
+
+    select
+        reported_weeks.week_start_date,
+        cast({{ dbt.dateadd('day', 6, 'reported_weeks.week_start_date') }} as date) as week_end_date,
+        coalesce(weekly_counts.weekly_active_users, 0) as weekly_active_users,
+        coalesce(weekly_counts.previous_weekly_active_users, 0) as previous_weekly_active_users,
+        coalesce(weekly_counts.new_users, 0) as new_users,
+        coalesce(weekly_counts.retained_users, 0) as retained_users,
+        coalesce(weekly_counts.resurrected_users, 0) as resurrected_users,
+        -coalesce(weekly_counts.churned_user_count, 0) as churned_users,
+        cast(coalesce(weekly_counts.new_users, 0) + coalesce(weekly_counts.resurrected_users, 0) as double)
+        / nullif(weekly_counts.churned_user_count, 0) as quick_ratio
+    from reported_weeks
+    left join weekly_counts
+        on reported_weeks.week_start_date = weekly_counts.week_start_date
+
+)
+
+select * from final

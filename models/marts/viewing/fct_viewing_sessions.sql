@@ -1,0 +1,212 @@
+{#
+    One row per viewing session (session_id) that started within the last
+    `engagement__viewing_history_days` days of data (ending on the newest activity_date).
+    Events are read from one day earlier so a session started just before the window
+    edge is never cut in half; sessions are kept by their own start date.
+    Binge rule (exact): at least `engagement__binge_min_episodes` (3) DISTINCT episode
+    media_ids of ONE series_id among the session's playback events (previews never count).
+#}
+
+with
+
+view_events as (
+
+    select
+        event_id,
+        session_id,
+        event_type,
+        user_id,
+        media_id,
+        start_timestamp,
+        end_timestamp,
+        activity_date,
+        duration_seconds,
+        platform,
+        country,
+        is_completed,
+        is_qualifying_playback
+    from {{ ref('fct_view_events') }}
+
+),
+
+media as (
+
+    select * from {{ ref('dim_media') }}
+
+),
+
+country_regions as (
+
+    select * from {{ ref('country_regions') }}
+
+),
+
+history_window as (
+
+    select
+        {{ viewing_window_start_date('activity_date') }} as window_start_date
+    from view_events
+
+),
+
+events_in_window as (
+
+    select view_events.*
+    from view_events
+    inner join history_window
+        on
+            view_events.activity_date
+            >= cast({{ dbt.dateadd('day', -1, 'history_window.window_start_date') }} as date)
+
+),
+
+events_ordered as (
+
+    select
+        events_in_window.*,
+        media.series_id,
+        coalesce(media.is_episode, false) as is_episode,
+        row_number() over (
+            partition by events_in_window.session_id
+            order by events_in_window.start_timestamp, events_in_window.event_id
+        ) as event_number
+    from events_in_window
+    left join media
+        on events_in_window.media_id = media.media_id
+
+),
+
+session_series_episodes as (
+
+    {# Distinct episodes of each series played in the session: the binge candidate. #}
+    select
+        session_id,
+        series_id,
+        count(distinct media_id) as episode_count
+    from events_ordered
+    where
+        event_type = 'playback'
+        and is_episode
+        and series_id is not null
+    group by 1, 2
+
+),
+
+session_top_series as (
+
+    select
+        session_id,
+        count(*) as series_count,
+        max(episode_count) as max_episodes_of_one_series,
+        min(
+            case when episode_count >= {{ var('engagement__binge_min_episodes', 3) }} then series_id end
+        ) as binge_series_id
+    from session_series_episodes
+    group by 1
+
+),
+
+session_totals as (
+
+    select
+        session_id,
+        min(start_timestamp) as started_at,
+        max(end_timestamp) as ended_at,
+        sum(duration_seconds) as watch_seconds,
+        count(*) as view_count,
+        count(case when event_type = 'playback' then 1 end) as playback_count,
+        count(case when event_type = 'preview' then 1 end) as preview_count,
+        count(case when is_qualifying_playback then 1 end) as qualifying_playback_count,
+        count(case when is_completed then 1 end) as completed_playback_count,
+        count(distinct media_id) as distinct_media_count,
+        count(
+            distinct case when event_type = 'playback' and is_episode then media_id end
+        ) as distinct_episode_count
+    from events_ordered
+    group by 1
+
+),
+
+session_first_event as (
+
+    {# A session keeps the user, platform and country of its first event. #}
+    select
+        session_id,
+        user_id,
+        platform,
+        country
+    from events_ordered
+    where event_number = 1
+
+),
+
+sessions_joined as (
+
+    select
+        session_first_event.session_id,
+        session_first_event.user_id,
+        session_first_event.platform,
+        session_first_event.country,
+        country_regions.time_zone,
+        session_totals.started_at,
+        session_totals.ended_at,
+        session_totals.watch_seconds,
+        session_totals.view_count,
+        session_totals.playback_count,
+        session_totals.preview_count,
+        session_totals.qualifying_playback_count,
+        session_totals.completed_playback_count,
+        session_totals.distinct_media_count,
+        session_totals.distinct_episode_count,
+        coalesce(session_top_series.series_count, 0) as series_count,
+        coalesce(session_top_series.max_episodes_of_one_series, 0) as max_episodes_of_one_series,
+        session_top_series.binge_series_id,
+        {{ to_local_timestamp('session_totals.started_at', 'country_regions.time_zone') }} as local_started_at
+    from session_first_event
+    inner join session_totals
+        on session_first_event.session_id = session_totals.session_id
+    left join session_top_series
+        on session_first_event.session_id = session_top_series.session_id
+    left join country_regions
+        on session_first_event.country = country_regions.country_code
+
+),
+
+final as (
+
+    select
+        sessions_joined.session_id,
+        sessions_joined.user_id,
+        sessions_joined.platform,
+        sessions_joined.country,
+        sessions_joined.time_zone,
+        cast(sessions_joined.started_at as date) as session_date,
+        sessions_joined.started_at,
+        sessions_joined.ended_at,
+        {{ dbt.datediff('sessions_joined.started_at', 'sessions_joined.ended_at', 'millisecond') }}
+        / 1000.0 as duration_seconds,
+        sessions_joined.watch_seconds,
+        sessions_joined.view_count,
+        sessions_joined.playback_count,
+        sessions_joined.preview_count,
+        sessions_joined.qualifying_playback_count,
+        sessions_joined.completed_playback_count,
+        sessions_joined.distinct_media_count,
+        sessions_joined.distinct_episode_count,
+        sessions_joined.series_count,
+        sessions_joined.max_episodes_of_one_series,
+        sessions_joined.binge_series_id,
+        (
+            sessions_joined.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes', 3) }}
+        ) as is_binge,
+        sessions_joined.qualifying_playback_count > 0 as is_active_session,
+        sessions_joined.local_started_at,
+        cast(extract(hour from sessions_joined.local_started_at) as integer) as local_start_hour,
+        cast(extract(isodow from sessions_joined.local_started_at) as integer) as local_start_weekday
+    from sessions_joined
+    inner join history_window
+        on cast(sessions_joined.started_at as date) >= history_window.window_start_date
+
+)
+
+select * from final
