@@ -24,6 +24,74 @@ def _delta(today: object, yesterday: object) -> str:
     return f"({change:+,} vs previous day)"
 
 
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [name]
+        ).fetchall()[0][0]
+    )
+
+
+def _segment_lines(con: duckdb.DuckDBPyConnection, day: object) -> list[str]:
+    """DAU by a few segments on ``day`` (as of that day), with the additivity caveat."""
+    if not _table_exists(con, "agg_daily_segment_engagement"):
+        return []
+    lines = ["", "  Segments (DAU, stickiness) — platforms overlap; the other segments sum to the total"]
+    for segment_type, limit in (("country", 5), ("platform", 3), ("plan", 3), ("age_band", 7)):
+        rows = con.execute(
+            """
+            select segment_value, dau, stickiness
+            from agg_daily_segment_engagement
+            where activity_date = ? and segment_type = ?
+            order by dau desc, segment_value
+            limit ?
+            """,
+            [day, segment_type, limit],
+        ).fetchall()
+        cells = ", ".join(f"{value} {_fmt_int(dau)} ({_fmt_ratio(stick, pct=True)})" for value, dau, stick in rows)
+        lines.append(f"    {segment_type:<9} {cells}")
+    return lines
+
+
+def _retention_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Latest complete weekly first-activity cohorts' retention, and the last lifecycle week."""
+    if not _table_exists(con, "agg_cohort_retention_summary"):
+        return []
+    lines = ["", "  Retention of weekly first-activity cohorts (share active on day N; '-' = not complete yet)"]
+    rows = con.execute(
+        """
+        select cohort_start, cohort_size, d1_retention_rate, d7_retention_rate,
+            d14_retention_rate, d28_retention_rate
+        from agg_cohort_retention_summary
+        where cohort_basis = 'first_activity' and cohort_grain = 'week'
+        order by cohort_start desc
+        limit 6
+        """
+    ).fetchall()
+    lines.append(f"    {'cohort week':<12} {'users':>7} {'d1':>7} {'d7':>7} {'d14':>7} {'d28':>7}")
+    for start, size, *rates in rows:
+        cells = " ".join(f"{('-' if r is None else f'{r:.1%}'):>7}" for r in rates)
+        lines.append(f"    {str(start):<12} {_fmt_int(size):>7} {cells}")
+    if _table_exists(con, "agg_weekly_lifecycle"):
+        week = con.execute(
+            """
+            select week_start_date, weekly_active_users, new_users, retained_users,
+                resurrected_users, churned_users, quick_ratio
+            from agg_weekly_lifecycle
+            order by week_start_date desc
+            limit 1
+            """
+        ).fetchall()
+        if week:
+            start, active, new, retained, resurrected, churned, quick = week[0]
+            lines.append(
+                f"    week of {start}: {_fmt_int(active)} weekly-active = {_fmt_int(new)} new"
+                f" + {_fmt_int(retained)} retained + {_fmt_int(resurrected)} resurrected;"
+                f" {_fmt_int(-churned)} churned; quick ratio {_fmt_ratio(quick)}"
+            )
+    return lines
+
+
 def render_summary(duckdb_path: Path) -> str:
     """Return the summary of the latest day in ``fct_active_user_fast`` as text."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
@@ -57,6 +125,8 @@ def render_summary(duckdb_path: Path) -> str:
         events = con.execute(
             "select count(*), min(activity_date), max(activity_date) from fct_view_events"
         ).fetchall()[0]
+        complete_day = rows[1][0] if len(rows) > 1 else (rows[0][0] if rows else None)
+        analysis = _segment_lines(con, complete_day) + _retention_lines(con)
     if not rows:
         return "No activity yet: fct_active_user_fast is empty."
     # The newest day is still filling up (events keep arriving for up to the lateness
@@ -92,4 +162,5 @@ def render_summary(duckdb_path: Path) -> str:
     for status, reason, count in quality:
         label = f"{status} ({reason})" if reason else status
         lines.append(f"    {label:<32} {count:>10,}")
+    lines += analysis
     return "\n".join(lines)

@@ -338,3 +338,12 @@ def test_summary_reports_the_newest_complete_day(faults_default_and_none: tuple[
     for label, value in (("DAU", dau), ("WAU", wau), ("MAU", mau)):
         assert any(line.split()[:2] == [label, f"{value:,}"] for line in text.splitlines()), label
     assert "rejected (malformed)" in text
+    with duckdb.connect(str(with_faults), read_only=True) as con:
+        top_country, top_dau = con.execute(
+            "select segment_value, dau from agg_daily_segment_engagement"
+            " where activity_date = ? and segment_type = 'country' order by dau desc, segment_value limit 1",
+            [complete],
+        ).fetchall()[0]
+    country_line = next(line for line in text.splitlines() if line.strip().startswith("country "))
+    assert country_line.split()[1:3] == [top_country, f"{top_dau:,}"]
+    assert "Retention of weekly first-activity cohorts" in text
