@@ -183,6 +183,17 @@ def device_hash(salt: np.uint64, user_id: np.ndarray, platform: np.ndarray) -> n
     return splitmix64(key)
 
 
+def _user_time_order(user: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``np.lexsort((t, user))`` as one stable sort of a packed (user, t) key."""
+    if len(user) == 0:
+        return np.zeros(0, dtype=np.intp)
+    u0, t0 = int(user.min()), int(t.min())
+    span = int(t.max()) - t0 + 1
+    if (int(user.max()) - u0 + 1) * span >= 2 ** 62:
+        return np.lexsort((t, user))
+    return np.argsort((user.astype(np.int64) - u0) * span + (t - t0), kind="stable")
+
+
 def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
@@ -217,7 +228,7 @@ def generate_day(ctx: DayContext, pop: Population, act: Activity, day: int) -> d
     s_platform = np.where(switch, other, pop.primary_platform[s_user]).astype(np.int8)
     offline = (s_platform == 1) & (srng.random(n_s) < 0.08)
     offline_delay = srng.integers(HOUR_MS, 70 * HOUR_MS, n_s)
-    order = np.lexsort((s_start, s_user))
+    order = _user_time_order(s_user, s_start)
     s_user, s_start, binge, n_ev, s_platform = s_user[order], s_start[order], binge[order], n_ev[order], s_platform[order]
     offline, offline_delay = offline[order], offline_delay[order]
 

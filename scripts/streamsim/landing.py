@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .render import gzip_bytes
+from .render import gzip_chunks
 
 MINUTE_MS = 60_000
 
@@ -67,16 +67,50 @@ def atomic_write(root: Path, rel: str, data: bytes) -> None:
     os.replace(tmp, target)
 
 
-def write_text_gz(root: Path, rel: str, body: bytes, level: int = 1) -> None:
-    """Gzip ``body`` deterministically and write it atomically."""
-    atomic_write(root, rel, gzip_bytes(body, level))
+def write_text_gz(root: Path, rel: str, body, level: int = 1) -> None:
+    """Gzip ``body`` (bytes, or a list of buffers to concatenate) deterministically and
+    write it atomically; compressed chunks are streamed to the file."""
+    parts = [body] if isinstance(body, (bytes, bytearray, memoryview)) else body
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp"
+    with open(tmp, "wb") as fh:
+        for chunk in gzip_chunks(parts, level):
+            fh.write(chunk)
+    os.replace(tmp, target)
+
+
+# Dictionary encoding pays off only where values repeat; on UUIDs and timestamps it
+# costs writer time and is abandoned by the writer anyway.
+LOW_CARDINALITY_COLUMNS = frozenset({
+    "event_type", "platform", "country", "city", "app_version", "drm_system",
+    "sign_up_country", "plan", "change_type", "genre", "kind", "series_title",
+})
+
+
+def _parquet_options(table: pa.Table) -> dict:
+    return {
+        "compression": "snappy",
+        "write_statistics": True,
+        "use_dictionary": [name for name in table.column_names if name in LOW_CARDINALITY_COLUMNS],
+    }
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
-    """Serialise a table to Parquet bytes (snappy, dictionary encoding, deterministic)."""
+    """Serialise a table to Parquet bytes (snappy, dictionary on low-cardinality columns, deterministic)."""
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="snappy", write_statistics=True)
+    pq.write_table(table, sink, **_parquet_options(table))
     return sink.getvalue()
+
+
+def write_parquet(root: Path, rel: str, table: pa.Table) -> None:
+    """Write ``table`` as Parquet (same bytes as ``parquet_bytes``) straight to a hidden
+    temp file (native writes, no in-memory copy), then move it into place."""
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp"
+    pq.write_table(table, str(tmp), **_parquet_options(table))
+    os.replace(tmp, target)
 
 
 def write_json(root: Path, rel: str, obj: object) -> None:

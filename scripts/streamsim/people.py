@@ -8,6 +8,7 @@ Faker and O(users) in numpy.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ PLANS: tuple[str, ...] = ("basic", "standard", "premium")
 CHANGE_RATES = {"country": 0.005, "plan": 0.03, "email": 0.01, "deletion": 0.003}
 MOVED_BEFORE_START = 0.02  # base users whose current country differs from sign-up country
 POOL_SIZE = 200
+#: Only these Faker providers are used; loading just them (instead of every provider for
+#: every locale) makes pool building ~10x faster and draws exactly the same values.
+FAKER_PROVIDERS: list[str] = ["faker.providers.person", "faker.providers.internet"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,13 @@ def _ascii_token(text: str) -> str:
 
 def build_name_pools(seed: int, geo: Geo) -> NamePools:
     """Build deterministic per-country pools with ``Faker.seed_instance`` per locale."""
-    fallback = Faker("en_US")
+    fallback = Faker("en_US", providers=FAKER_PROVIDERS)
     fallback.seed_instance(int(np.random.SeedSequence([seed, Stream.POOLS, 0]).generate_state(1)[0]))
     fb_first = [_ascii_token(fallback.first_name()) for _ in range(POOL_SIZE)]
     fb_last = [_ascii_token(fallback.last_name()) for _ in range(POOL_SIZE)]
     firsts, lasts, domains = [], [], []
     for ci, code in enumerate(geo.codes):
-        fake = Faker(FAKER_LOCALE.get(code, "en_US"))
+        fake = Faker(FAKER_LOCALE.get(code, "en_US"), providers=FAKER_PROVIDERS)
         fake.seed_instance(int(np.random.SeedSequence([seed, Stream.POOLS, ci + 1]).generate_state(1)[0]))
         romanized = hasattr(fake, "first_romanized_name")
         first, last = [], []
@@ -79,8 +83,10 @@ class Population:
     city0: np.ndarray            # int32 global city index
     age: np.ndarray              # int16
     plan0: np.ndarray            # int8
-    email0: pa.Array             # e-mail at sign-up (Arrow strings)
-    email1: pa.Array             # e-mail after a change
+    first_i: np.ndarray          # index into the flattened first-name pools
+    last_i: np.ndarray           # index into the flattened last-name pools
+    domain0_i: np.ndarray        # e-mail domain (flattened pools) at sign-up
+    domain1_i: np.ndarray        # e-mail domain after an e-mail change
     engagement: np.ndarray       # float64 in (0, 1)
     primary_platform: np.ndarray  # int8 0 web 1 mobile 2 tv
     # Changes during the run (ms, or INT64_MAX for "never")
@@ -141,7 +147,7 @@ def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, 
     li = rng.integers(0, POOL_SIZE, n)
     di = rng.integers(0, 1 << 30, n)
     di2 = rng.integers(0, 1 << 30, n)
-    email0, email1 = _emails(pools, signup_country, fi, li, di, di2, uid)
+    first_i, last_i, dom0_i, dom1_i = _email_parts(pools, signup_country, fi, li, di, di2)
 
     # Run-time changes (own stream so the population above never depends on them).
     crng = rng_for(seed, Stream.USER_CHANGES, shard)
@@ -166,7 +172,7 @@ def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, 
     plan_change = np.where(plan_change < deletion, plan_change, NEVER)
     email_change = np.where(email_change < deletion, email_change, NEVER)
     return Population(uid, signup_ms, signup_day, signup_country, country0, city0, age, plan0,
-                      email0, email1, engagement, primary, country_change, country1, city1,
+                      first_i, last_i, dom0_i, dom1_i, engagement, primary, country_change, country1, city1,
                       plan_change, plan1, email_change, deletion)
 
 
@@ -201,21 +207,31 @@ def _draw_platform(rng: np.random.Generator, geo: Geo, country: np.ndarray) -> n
     return _draw_categorical(rng, geo.platform_mix, country)
 
 
-def _emails(pools: NamePools, country: np.ndarray, fi: np.ndarray, li: np.ndarray,
-            di: np.ndarray, di2: np.ndarray, uid: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """``first.last<user_id>@domain`` (unique thanks to user_id) and a changed variant."""
+def _email_parts(pools: NamePools, country: np.ndarray, fi: np.ndarray, li: np.ndarray,
+                 di: np.ndarray, di2: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Indices (into the flattened pools) of each user's name parts and two domains."""
     n_c = len(pools.first)
-    first_flat = [f for pool in pools.first for f in pool]
-    last_flat = [l_ for pool in pools.last for l_ in pool]
-    dom_flat = [d for pool in pools.domains for d in pool]
     dom_start = np.cumsum([0] + [len(p) for p in pools.domains])[:n_c]
     dom_count = np.array([len(p) for p in pools.domains])
     c = country.astype(np.int64)
-    f = pc.take(pa.array(first_flat), pa.array(c * POOL_SIZE + fi))
-    l_ = pc.take(pa.array(last_flat), pa.array(c * POOL_SIZE + li))
-    d1 = pc.take(pa.array(dom_flat), pa.array(dom_start[c] + di % dom_count[c]))
-    d2 = pc.take(pa.array(dom_flat), pa.array(dom_start[c] + di2 % dom_count[c]))
-    ids = pc.cast(pa.array(uid), pa.string())
-    e0 = pc.binary_join_element_wise(f, ".", l_, ids, "@", d1, "")
-    e1 = pc.binary_join_element_wise(f, "_", l_, ".", ids, "@", d2, "")
-    return e0, e1
+    return (c * POOL_SIZE + fi, c * POOL_SIZE + li, dom_start[c] + di % dom_count[c],
+            dom_start[c] + di2 % dom_count[c])
+
+
+@functools.lru_cache(maxsize=4)
+def _flat_pools(pools: NamePools) -> tuple[pa.Array, pa.Array, pa.Array]:
+    return (pa.array([f for pool in pools.first for f in pool]), pa.array([l_ for pool in pools.last for l_ in pool]),
+            pa.array([d for pool in pools.domains for d in pool]))
+
+
+def emails(pools: NamePools, pop: Population, idx: np.ndarray, changed: np.ndarray) -> pa.Array:
+    """E-mail of users ``idx`` (rows of ``pop``): ``first.last<user_id>@domain`` at sign-up,
+    ``first_last.<user_id>@domain2`` where ``changed`` (unique thanks to user_id)."""
+    first, last, doms = _flat_pools(pools)
+    changed = np.asarray(changed, dtype=bool)
+    dom = np.where(changed, pop.domain1_i[idx], pop.domain0_i[idx])
+    flag = pa.array(changed.astype(np.int8))
+    return pc.binary_join_element_wise(
+        pc.take(first, pa.array(pop.first_i[idx])), pc.take(pa.array([".", "_"]), flag),
+        pc.take(last, pa.array(pop.last_i[idx])), pc.take(pa.array(["", "."]), flag),
+        pc.cast(pa.array(pop.user_id[idx]), pa.string()), "@", pc.take(doms, pa.array(dom)), "")

@@ -8,10 +8,12 @@ each flush slot once no later day can add to it.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import math
 import multiprocessing as mp
 import json
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +23,6 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import __version__
 from .behaviour import (Activity, batch_len, concat_batches, generate_day, make_context,
@@ -29,10 +30,11 @@ from .behaviour import (Activity, batch_len, concat_batches, generate_day, make_
 from .catalog import Catalog, build_catalog, catalog_jsonl, catalog_table
 from .faults import CATEGORIES, FAULT_RATES, SCHEMA_DRIFT_RULE, VALID_VARIANTS, inject_faults
 from .geo import Geo, load_geo, utc_offsets_minutes
-from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_event_path,
+from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_event_path, write_parquet,
                       window_label, write_json, write_text_gz)
-from .people import DAY_MS, NEVER, PLANS, NamePools, Population, build_name_pools, build_population
-from .render import event_lines, event_table, lines_body, user_columns, user_lines, USER_SCHEMA
+from .people import (DAY_MS, NEVER, PLANS, NamePools, Population, base_user_count, build_name_pools,
+                     build_population, emails)
+from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_SCHEMA
 from .rng import Stream, rng_for
 
 ARRIVAL_HORIZON_DAYS = 7  # every record generated for day d arrives within [d, d + 7 days)
@@ -116,6 +118,7 @@ class ShardResult:
     event_files: dict[str, dict[str, int]]
     user_files: dict[str, int]
     truth: pa.Table
+    timings: dict[str, float] | None = None  # benchmark only (``--timings``), never in outputs
 
 
 def _empty_counts() -> dict[str, int]:
@@ -150,27 +153,69 @@ def user_change_batch(cfg: RunConfig, shard: int, pop: Population) -> dict[str, 
     }
 
 
-def write_user_files(cfg: RunConfig, shared: Shared, shard: int, pop: Population) -> dict[str, int]:
-    """Write the shard's user records inside the window, one file per flush slot."""
+def write_user_files(cfg: RunConfig, shared: Shared, shard: int, pop: Population,
+                     submit: Callable | None = None) -> dict[str, int]:
+    """Write the shard's user records inside the window, one file per flush slot.
+
+    ``submit(fn, *args)`` runs the rendering, compression and writes (default: inline);
+    the runner passes its writer pool so that they overlap with event generation.
+    Returns the record count per file (known before anything is written).
+    """
     b = user_change_batch(cfg, shard, pop)
     b = take_rows(b, np.flatnonzero(cfg.in_window(b["ingested"])))
     if batch_len(b) == 0:
         return {}
-    b = take_rows(b, np.lexsort((b["change_type"], b["user_id"], b["ingested"])))
-    idx = pa.array(b["idx"])
-    email = pc.if_else(pa.array(b["email_v"] == 1), pop.email1.take(idx), pop.email0.take(idx))
-    cols = user_columns(b, email, shared.geo.city_names, shared.geo.codes, PLANS)
-    written: dict[str, int] = {}
+    b = take_rows(b, _user_order(b))
     slots = b["ingested"] // cfg.slot_ms
-    for lo, hi in _runs(slots):
-        rel = user_path(int(slots[lo]) * cfg.slot_ms, shard, cfg.fmt)
-        part = [c.slice(lo, hi - lo) for c in cols]
-        if cfg.fmt == "jsonl":
-            write_text_gz(cfg.out, rel, lines_body(user_lines(part)))
-        else:
-            atomic_write(cfg.out, rel, parquet_bytes(pa.Table.from_arrays(part, schema=USER_SCHEMA)))
-        written[rel] = hi - lo
-    return written
+    files = [(user_path(int(slots[lo]) * cfg.slot_ms, shard, cfg.fmt), lo, hi) for lo, hi in _runs(slots)]
+    (submit or (lambda fn, *args: fn(*args)))(_render_user_files, cfg, shared, pop, b, files)
+    return {rel: hi - lo for rel, lo, hi in files}
+
+
+def _render_user_files(cfg: RunConfig, shared: Shared, pop: Population, b: dict[str, np.ndarray],
+                       files: list[tuple[str, int, int]]) -> None:
+    email = emails(shared.pools, pop, b["idx"], b["email_v"] == 1)
+    geo = shared.geo
+    if cfg.fmt == "jsonl":
+        lines = user_lines_batch(b, email, geo.city_names, geo.codes, PLANS)
+        for rel, lo, hi in files:
+            write_text_gz(cfg.out, rel, lines_parts(lines.slice(lo, hi - lo)))
+    else:
+        cols = user_columns(b, email, geo.city_names, geo.codes, PLANS)
+        for rel, lo, hi in files:
+            _write_parquet(cfg.out, rel, pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_SCHEMA))
+
+
+def _user_order(b: dict[str, np.ndarray]) -> np.ndarray:
+    """``np.lexsort((change_type, user_id, ingested))`` as one stable sort of a packed key."""
+    ing, uid, ct = b["ingested"], b["user_id"], b["change_type"].astype(np.int64)
+    i0, u0 = int(ing.min()), int(uid.min())
+    n_ct = int(ct.max()) + 1
+    span_u = (int(uid.max()) - u0 + 1) * n_ct
+    if ct.min() < 0 or (int(ing.max()) - i0 + 1) * span_u >= 2 ** 62:
+        return np.lexsort((ct, uid, ing))
+    key = (ing - i0) * span_u + (uid - u0) * n_ct + ct
+    return np.argsort(key, kind="stable")
+
+
+def arrival_order(rows: dict[str, np.ndarray]) -> np.ndarray:
+    """Row order by (ingested, eid_hi, eid_lo), ties by position.
+
+    Equal to ``np.lexsort((eid_lo, eid_hi, ingested))``: a fast sort on ``ingested``,
+    then the (rare) runs of equal ``ingested`` are re-sorted with the full key.
+    """
+    ing = rows["ingested"]
+    order = np.argsort(ing)
+    s = ing[order]
+    tie = np.zeros(len(s), dtype=bool)
+    same = s[1:] == s[:-1]
+    tie[1:] |= same
+    tie[:-1] |= same
+    if tie.any():
+        pos = np.flatnonzero(tie)
+        sub = order[pos]
+        order[pos] = sub[np.lexsort((sub, rows["eid_lo"][sub], rows["eid_hi"][sub], ing[sub]))]
+    return order
 
 
 def _runs(sorted_keys: np.ndarray) -> list[tuple[int, int]]:
@@ -185,11 +230,16 @@ def _runs(sorted_keys: np.ndarray) -> list[tuple[int, int]]:
 # --- View events ---------------------------------------------------------------------
 
 class EventWriter:
-    """Sorts, renders and writes the rows of finished flush slots for one shard.
+    """Sorts the rows of finished flush slots for one shard, then renders and writes them.
 
-    Compression and file writes run on a small thread pool (zlib and Arrow release
-    the GIL) while the next day is generated.
+    The main thread only sorts and counts; rendering, compression and file writes run
+    as chunk tasks (a run of consecutive flush slots, ~``CHUNK_ROWS`` rows) on a small
+    thread pool (numpy, Arrow and zlib release the GIL), overlapping with the next
+    day's generation and letting one process use both cores when it runs alone.
     """
+
+    CHUNK_ROWS = 60_000
+    MAX_PENDING = 8  # bound memory: wait for the oldest task beyond this many
 
     def __init__(self, cfg: RunConfig, shared: Shared, shard: int) -> None:
         self.cfg, self.shared, self.shard = cfg, shared, shard
@@ -197,36 +247,59 @@ class EventWriter:
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.futures: list = []
 
-    def flush(self, rows: dict[str, np.ndarray]) -> None:
-        """Write every slot present in ``rows`` (all of them must be complete)."""
+    def submit(self, fn: Callable, *args) -> None:
+        """Run ``fn(*args)`` on the writer pool."""
+        self.futures.append(self.pool.submit(fn, *args))
+        self._reap(block=False)
+
+    def flush(self, rows: dict[str, np.ndarray], sel: np.ndarray | None = None) -> None:
+        """Write every slot present in ``rows`` (or in its rows ``sel``, ascending), all
+        of which must be complete."""
         cfg = self.cfg
         if cfg.fmt == "parquet":
-            rows = take_rows(rows, np.flatnonzero(rows["fault"] != CATEGORIES.index("malformed")))
-        if batch_len(rows) == 0:
+            keep = rows["fault"] != CATEGORIES.index("malformed")
+            sel = np.flatnonzero(keep) if sel is None else sel[keep[sel]]
+        if sel is not None:
+            if len(sel) == 0:
+                return
+            order = sel[arrival_order({k: rows[k][sel] for k in ("ingested", "eid_hi", "eid_lo")})]
+        elif batch_len(rows) == 0:
             return
-        rows = take_rows(rows, np.lexsort((rows["eid_lo"], rows["eid_hi"], rows["ingested"])))
+        else:
+            order = arrival_order(rows)
+        rows = take_rows(rows, order)
         slots = rows["ingested"] // cfg.slot_ms
         drift = cfg.drift_from_ms
-        geo = self.shared.geo
-        overrides: dict[int, bytes] = {}
-        if cfg.fmt == "jsonl":
-            rendered, overrides = event_lines(rows, geo.city_names, geo.codes, drift)
-        else:
-            rendered = event_table(rows, geo.city_names, geo.codes, drift)
+        runs = _runs(slots)
+        starts = np.array([lo for lo, _ in runs])
         counts = self._counts(rows, drift)
-        for lo, hi in _runs(slots):
+        sums = {k: np.add.reduceat(v.astype(np.int64), starts).tolist() for k, v in counts.items()}
+        chunk: list[tuple[str, int, int, int]] = []
+        for j, (lo, hi) in enumerate(runs):
             slot_start = int(slots[lo]) * cfg.slot_ms
             rel = view_event_path(slot_start, self.shard, cfg.fmt)
-            self.files[rel] = {k: int(v[lo:hi].sum()) for k, v in counts.items()}
-            part = rendered.slice(lo, hi - lo)
-            if cfg.fmt == "jsonl":
-                body = lines_body(part, overrides, lo)
-                self.futures.append(self.pool.submit(write_text_gz, cfg.out, rel, body))
-            else:
+            self.files[rel] = {k: v[j] for k, v in sums.items()}
+            chunk.append((rel, slot_start, lo, hi))
+            if hi - chunk[0][2] >= self.CHUNK_ROWS or j == len(runs) - 1:
+                a, b = chunk[0][2], hi
+                part = {k: v[a:b] for k, v in rows.items()}
+                self.submit(self._write_chunk, part, [(r, t, lo_ - a, hi_ - a) for r, t, lo_, hi_ in chunk])
+                chunk = []
+
+    def _write_chunk(self, rows: dict[str, np.ndarray], files: list[tuple[str, int, int, int]]) -> None:
+        """Render rows (a run of whole slots) and write one file per slot."""
+        cfg, geo, drift = self.cfg, self.shared.geo, self.cfg.drift_from_ms
+        if cfg.fmt == "jsonl":
+            lines, overrides = event_lines(rows, geo.city_names, geo.codes, drift)
+            for rel, _, lo, hi in files:
+                write_text_gz(cfg.out, rel, lines_parts(lines.slice(lo, hi - lo), overrides, lo))
+        else:
+            table = event_table(rows, geo.city_names, geo.codes, drift)
+            for rel, slot_start, lo, hi in files:
+                part = table.slice(lo, hi - lo)
                 if drift is not None and slot_start < drift:
                     part = part.drop_columns(["drm_system"])
-                self.futures.append(self.pool.submit(_write_parquet, cfg.out, rel, part))
-        self._reap(block=False)
+                _write_parquet(cfg.out, rel, part)
 
     @staticmethod
     def _counts(rows: dict[str, np.ndarray], drift: int | None) -> dict[str, np.ndarray]:
@@ -247,8 +320,7 @@ class EventWriter:
             else:
                 keep.append(f)
         self.futures = keep
-        # Bound memory: never let more than a few days of rendered output queue up.
-        while len(self.futures) > 400:
+        while len(self.futures) > self.MAX_PENDING:
             self.futures.pop(0).result()
 
     def close(self) -> None:
@@ -258,20 +330,23 @@ class EventWriter:
 
 
 def _write_parquet(root: Path, rel: str, table: pa.Table) -> None:
-    atomic_write(root, rel, parquet_bytes(table))
+    write_parquet(root, rel, table)
 
 
 def run_shard(cfg: RunConfig, shared: Shared, shard: int,
               progress: Callable[[int], None] | None = None) -> ShardResult:
     """Simulate one shard from day 0 and write its files inside the window."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
     lo_id = shard * cfg.shard_size + 1
     hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
     pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
                            shared.geo, shared.pools)
     act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date)
-    user_files = write_user_files(cfg, shared, shard, pop)
-    ctx = make_context(cfg.seed, shard, cfg.days, cfg.start_date, shared.geo, shared.catalog, shared.offsets)
+    t1 = time.perf_counter()
     writer = EventWriter(cfg, shared, shard)
+    user_files = write_user_files(cfg, shared, shard, pop, writer.submit)
+    t2 = time.perf_counter()
+    ctx = make_context(cfg.seed, shard, cfg.days, cfg.start_date, shared.geo, shared.catalog, shared.offsets)
     pending: dict[str, np.ndarray] | None = None
     for day in range(cfg.days):
         if cfg.day_reaches_window(day):
@@ -290,14 +365,18 @@ def run_shard(cfg: RunConfig, shared: Shared, shard: int,
                 writer.flush(pending)
                 pending = None
             else:
-                writer.flush(take_rows(pending, np.flatnonzero(done)))
+                writer.flush(pending, np.flatnonzero(done))
                 pending = take_rows(pending, np.flatnonzero(~done))
         if progress:
             progress(1)
     if pending is not None and batch_len(pending):
         writer.flush(pending)
     writer.close()
-    return ShardResult(shard, writer.files, user_files, truth_table(cfg, pop, act))
+    t3 = time.perf_counter()
+    truth = truth_table(cfg, pop, act)
+    timings = {"shard": shard, "population_s": t1 - t0, "users_s": t2 - t1, "events_s": t3 - t2,
+               "total_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0}
+    return ShardResult(shard, writer.files, user_files, truth, timings)
 
 
 def truth_table(cfg: RunConfig, pop: Population, act: Activity) -> pa.Table:
@@ -322,9 +401,31 @@ def _shard_task(args: tuple) -> ShardResult:
     return run_shard(cfg, shared, shard, (lambda k: queue.put(k)) if queue is not None else None)
 
 
+def tune_malloc() -> None:
+    """Keep freed memory in glibc's heap instead of returning it to the kernel.
+
+    numpy's large temporaries are otherwise mmap'ed and unmapped per allocation, and
+    every reuse page-faults fresh zeroed pages: ~30% of the CPU time of a run went to
+    the kernel. Equivalent to MALLOC_MMAP_THRESHOLD_=32MiB (the maximum) and a large
+    MALLOC_TRIM_THRESHOLD_; inherited by the forked workers. No effect on outputs, a
+    no-op where glibc's ``mallopt`` is unavailable.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+        libc.mallopt(m_mmap_threshold, 32 * 2**20)
+        libc.mallopt(m_trim_threshold, 2**31 - 1)
+        libc.mallopt(m_top_pad, 64 * 2**20)
+    except (OSError, AttributeError):
+        pass
+
+
 def run(cfg: RunConfig) -> dict:
     """Run the generator; returns the manifest (also written under ``_manifests/``)."""
     t0 = time.perf_counter()
+    tune_malloc()
     geo = load_geo()
     shared = Shared(geo, build_name_pools(cfg.seed, geo), build_catalog(cfg.seed, cfg.users, cfg.start_date),
                     utc_offsets_minutes(geo, cfg.start_date, cfg.days))
@@ -358,7 +459,8 @@ def run(cfg: RunConfig) -> dict:
             drain = threading.Thread(target=_drain, daemon=True)
             drain.start()
         with ctx.Pool(workers) as pool:
-            results = list(pool.imap_unordered(_shard_task, [(cfg, shared, s, queue) for s in range(shards)]))
+            results = list(pool.imap_unordered(_shard_task, [(cfg, shared, s, queue) for s in _heaviest_first(cfg)],
+                                               chunksize=1))
         stop.set()
         if drain:
             drain.join()
@@ -376,8 +478,21 @@ def run(cfg: RunConfig) -> dict:
     if cfg.timings:
         Path(cfg.timings).write_text(json.dumps({"setup_s": t1 - t0, "shards_s": t2 - t1,
                                                   "finish_s": time.perf_counter() - t2,
-                                                  "workers": workers, "shards": shards}))
+                                                  "workers": workers, "shards": shards,
+                                                  "per_shard": [r.timings for r in results]}))
     return manifest
+
+
+def _heaviest_first(cfg: RunConfig) -> list[int]:
+    """Shard indices, most expensive first (users signing up during the run are far
+    more active than the base, so they weigh triple); outputs do not depend on this."""
+    n_base = base_user_count(cfg.users)
+
+    def cost(s: int) -> int:
+        lo, hi = s * cfg.shard_size + 1, min((s + 1) * cfg.shard_size, cfg.users)
+        return (hi - lo + 1) + 2 * max(0, hi - max(lo - 1, n_base))
+
+    return sorted(range(cfg.shards), key=lambda s: (-cost(s), s))
 
 
 def _progress_bar(total: int, quiet: bool):
