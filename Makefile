@@ -22,11 +22,17 @@ DEMO_SEED ?= 42
 export ENGAGEMENT_DUCKDB_PATH ?= data/warehouse.duckdb
 export ENGAGEMENT_LANDING_DIR ?= data/landing
 
+# The web dashboard (Streamlit) reads the Parquet snapshot in $(ENGAGEMENT_DASHBOARD_DIR), never the warehouse.
+export ENGAGEMENT_DASHBOARD_DIR ?= data/dashboard
+DASHBOARD_PORT ?= 8501
+STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false --server.address 127.0.0.1 \
+	--server.port $(DASHBOARD_PORT) --client.toolbarMode viewer
+
 # The data set `make test` builds with dbt (small: CI must stay fast).
 TEST_DIR := data/test
 TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
 
-.PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean
+.PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean dashboard browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,7 +60,7 @@ build: install ## only run dbt build on the current landing zone
 summary: install ## only print the metrics summary from the warehouse
 	$(BIN)/python scripts/run_pipeline.py --summary-only
 
-test: install lint dbt-test pytest ## the whole suite (ends with pytest's summary line)
+test: install browser lint dbt-test pytest ## the whole suite (ends with pytest's summary line)
 
 lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templater
 	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
@@ -71,6 +77,17 @@ pytest: install ## the pytest suite (generator, pipeline end-to-end, metric reco
 
 bench: install ## benchmarks: generator throughput and peak memory
 	$(BIN)/python scripts/bench_generator.py
+
+dashboard: install ## serve the web dashboard on localhost:8501 (exports the warehouse first when it is newer)
+	@if [ -f "$(ENGAGEMENT_DUCKDB_PATH)" ] && { [ ! -f "$(ENGAGEMENT_DASHBOARD_DIR)/CURRENT" ] || \
+		[ "$(ENGAGEMENT_DUCKDB_PATH)" -nt "$(ENGAGEMENT_DASHBOARD_DIR)/CURRENT" ]; }; then \
+		$(BIN)/python -m pipeline.export || echo "dashboard: serving the previous snapshot" >&2; fi
+	@echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (Ctrl-C to stop)"
+	$(BIN)/streamlit run dashboard/app.py $(STREAMLIT_FLAGS)
+
+browser: ## install Debian's chromium for the dashboard's browser test (needs root; quick when present)
+	@scripts/install_browser.sh || { test -z "$${CI:-}" && \
+		echo "browser: going on without chromium: the dashboard's browser test will be skipped" >&2; }
 
 docs: install ## dbt docs generate (serve with: .venv/bin/dbt docs serve)
 	$(BIN)/dbt docs generate

@@ -1,0 +1,1 @@
+"""The engagement dashboard (Streamlit): run with ``streamlit run dashboard/app.py``."""

@@ -1,0 +1,210 @@
+"""Plotly figures for the dashboard, built from the frames in :mod:`dashboard.data`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+HEIGHT = 320
+COLORS = {
+    "dau": "#1f77b4", "wau": "#6baed6", "mau": "#c6dbef", "stickiness": "#d62728",
+    "new": "#2ca02c", "retained": "#1f77b4", "resurrected": "#9467bd", "churned": "#d62728",
+    "quick_ratio": "#ff7f0e", "baseline": "#7f7f7f", "anomaly": "#d62728",
+}
+BAND_COLORS = {"casual": "#c6dbef", "regular": "#6baed6", "core": "#2171b5", "power": "#08306b"}
+
+
+def _layout(fig: go.Figure, height: int = HEIGHT, **kwargs) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        hovermode="x unified",
+        **kwargs,
+    )
+    return fig
+
+
+def activity_trend(activity: pd.DataFrame, in_progress: bool) -> go.Figure:
+    """DAU, WAU and MAU (left axis) with stickiness DAU/MAU (right axis, %)."""
+    frame = activity.iloc[:-1] if in_progress and len(activity) > 1 else activity
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for column, name in (("mau", "MAU"), ("wau", "WAU"), ("dau", "DAU")):
+        fig.add_trace(
+            go.Scatter(x=frame["activity_date"], y=frame[column], name=name, mode="lines",
+                       line={"color": COLORS[column], "width": 2.5 if column == "dau" else 2}),
+            secondary_y=False,
+        )
+    fig.add_trace(
+        go.Scatter(x=frame["activity_date"], y=frame["stickiness"] * 100, name="Stickiness (DAU/MAU)",
+                   mode="lines", line={"color": COLORS["stickiness"], "dash": "dot"},
+                   hovertemplate="%{y:.1f}%"),
+        secondary_y=True,
+    )
+    fig.update_yaxes(title_text="users", rangemode="tozero", secondary_y=False, tickformat=",")
+    fig.update_yaxes(title_text="stickiness", rangemode="tozero", secondary_y=True, showgrid=False,
+                     ticksuffix="%", tickformat=".0f")
+    return _layout(fig)
+
+
+def growth_accounting(growth: pd.DataFrame, period_label: str) -> go.Figure:
+    """New, retained, resurrected stacked up; churned down (negative); quick ratio on the right."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for column, name in (("retained", "Retained"), ("new", "New"), ("resurrected", "Resurrected"),
+                         ("churned", "Churned")):
+        fig.add_trace(
+            go.Bar(x=growth["period"], y=growth[column], name=name, marker_color=COLORS[column]),
+            secondary_y=False,
+        )
+    fig.add_trace(
+        go.Scatter(x=growth["period"], y=growth["quick_ratio"], name="Quick ratio", mode="lines+markers",
+                   line={"color": COLORS["quick_ratio"], "width": 2}, marker={"size": 4},
+                   hovertemplate="%{y:.2f}"),
+        secondary_y=True,
+    )
+    fig.update_layout(barmode="relative", bargap=0.15)
+    fig.update_yaxes(title_text=f"users per {period_label}", tickformat=",", secondary_y=False)
+    fig.update_yaxes(title_text="quick ratio", rangemode="tozero", secondary_y=True, showgrid=False,
+                     tickformat=".1f")
+    return _layout(fig)
+
+
+def cohort_heatmap(matrix: pd.DataFrame) -> go.Figure:
+    """Share of each weekly first-activity cohort active N weeks later."""
+    sizes = matrix.attrs.get("cohort_size", {})
+    labels = [f"{day:%Y-%m-%d} (n={sizes.get(day, 0):,})" for day in matrix.index]
+    values = matrix.to_numpy(dtype="float64") * 100
+    text = [["" if pd.isna(v) else f"{v:.0f}%" for v in row] for row in values]
+    fig = go.Figure(
+        go.Heatmap(
+            z=values, x=[f"W{int(c)}" for c in matrix.columns], y=labels, text=text,
+            texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=100,
+            colorbar={"title": {"text": "% active"}, "ticksuffix": "%"},
+            hovertemplate="cohort %{y}<br>week %{x}: %{z:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title_text="first-activity week")
+    fig.update_xaxes(title_text="weeks since first activity", side="top")
+    fig.update_layout(hovermode="closest")
+    return _layout(fig, height=max(HEIGHT, 24 * len(labels) + 90))
+
+
+def l28_histogram(histogram: pd.DataFrame) -> go.Figure:
+    """Users by number of active days in the 28 days ending the as-of day, coloured by band."""
+    fig = go.Figure()
+    for band in ("casual", "regular", "core", "power"):
+        part = histogram[histogram["engagement_band"] == band]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(x=part["days_active"], y=part["users"], name=band.capitalize(),
+                             marker_color=BAND_COLORS[band],
+                             hovertemplate="%{x} days: %{y:,} users<extra></extra>"))
+    other = histogram[~histogram["engagement_band"].isin(list(BAND_COLORS))]
+    if not other.empty:
+        fig.add_trace(go.Bar(x=other["days_active"], y=other["users"], name="users"))
+    fig.update_xaxes(title_text="days active in the last 28 days", dtick=1 if len(histogram) <= 28 else None)
+    fig.update_yaxes(title_text="users", tickformat=",")
+    fig.update_layout(barmode="stack", bargap=0.1, hovermode="closest")
+    return _layout(fig)
+
+
+def segment_bars(segments: pd.DataFrame, label: str) -> go.Figure:
+    """DAU, WAU and MAU per segment value (bars) with stickiness (right axis)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for column, name in (("dau", "DAU"), ("wau", "WAU"), ("mau", "MAU")):
+        fig.add_trace(go.Bar(x=segments["segment_value"], y=segments[column], name=name,
+                             marker_color=COLORS[column]), secondary_y=False)
+    fig.add_trace(
+        go.Scatter(x=segments["segment_value"], y=segments["stickiness"] * 100, name="Stickiness",
+                   mode="markers", marker={"color": COLORS["stickiness"], "size": 10, "symbol": "diamond"},
+                   hovertemplate="%{y:.1f}%"),
+        secondary_y=True,
+    )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text=label, type="category")
+    fig.update_yaxes(title_text="users", tickformat=",", secondary_y=False)
+    fig.update_yaxes(title_text="stickiness", rangemode="tozero", ticksuffix="%", tickformat=".0f",
+                     showgrid=False, secondary_y=True)
+    return _layout(fig)
+
+
+def viewing_heatmap(matrix: pd.DataFrame) -> go.Figure:
+    """Viewing sessions started by local weekday and hour."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix.to_numpy(), x=[f"{h:02d}" for h in matrix.columns], y=list(matrix.index),
+            colorscale="YlOrRd", colorbar={"title": {"text": "sessions"}},
+            hovertemplate="%{y} %{x}:00 local: %{z:,} sessions<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="local hour of day (viewer's time zone)", type="category")
+    fig.update_layout(hovermode="closest")
+    return _layout(fig)
+
+
+def playback_pulse(per_minute: pd.DataFrame) -> go.Figure:
+    """Playback starts per minute against the same hour's baseline; anomalies marked."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=per_minute["minute_start"], y=per_minute["baseline_playback_starts"],
+                             name="Baseline (same hour, previous 7 days)", mode="lines",
+                             line={"color": COLORS["baseline"], "dash": "dash"}))
+    fig.add_trace(go.Scatter(x=per_minute["minute_start"], y=per_minute["playback_starts"],
+                             name="Playback starts / min", mode="lines",
+                             line={"color": COLORS["dau"], "width": 1.5}))
+    anomalies = per_minute[per_minute["is_anomaly"].fillna(False).astype(bool)]
+    fig.add_trace(go.Scatter(x=anomalies["minute_start"], y=anomalies["playback_starts"],
+                             name=f"Anomaly ({len(anomalies)})", mode="markers",
+                             marker={"color": COLORS["anomaly"], "size": 10, "symbol": "x"},
+                             customdata=anomalies["z_score"],
+                             hovertemplate="%{y} starts (z = %{customdata:.1f})<extra>anomaly</extra>"))
+    fig.update_xaxes(title_text="minute (UTC)")
+    fig.update_yaxes(title_text="playback starts per minute", rangemode="tozero")
+    return _layout(fig)
+
+
+def dau_so_far(intraday: pd.DataFrame) -> go.Figure:
+    """Cumulative distinct active users by UTC hour, one line per day (today vs yesterday)."""
+    fig = go.Figure()
+    days = sorted(intraday["activity_date"].unique())
+    for index, day in enumerate(days):
+        part = intraday[intraday["activity_date"] == day]
+        newest = index == len(days) - 1
+        label = f"{pd.Timestamp(day):%Y-%m-%d}" + (" (today)" if newest else "")
+        fig.add_trace(go.Scatter(
+            x=part["activity_hour"], y=part["cumulative_active_users"], name=label,
+            mode="lines+markers", marker={"size": 5},
+            line={"color": COLORS["dau"] if newest else COLORS["baseline"], "width": 2.5 if newest else 1.5,
+                  "dash": None if newest else "dot"},
+            hovertemplate="until %{x}:59 UTC: %{y:,} users",
+        ))
+    fig.update_xaxes(title_text="hour of day (UTC)", range=[-0.5, 23.5], dtick=2)
+    fig.update_yaxes(title_text="DAU so far", tickformat=",", rangemode="tozero")
+    return _layout(fig)
+
+
+def pipeline_timings(runs: pd.DataFrame) -> go.Figure:
+    """Lag from arrival to visibility and batch duration, per micro-batch."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=runs["batch_id"], y=runs["duration_seconds"], name="Batch duration (s)",
+                         marker_color=COLORS["wau"]))
+    fig.add_trace(go.Scatter(x=runs["batch_id"], y=runs["lag_seconds"], name="Lag arrival → visible (s)",
+                             mode="lines+markers", marker={"size": 4}, line={"color": COLORS["quick_ratio"]}))
+    failed = runs[runs["status"] != "success"] if "status" in runs.columns else runs.iloc[0:0]
+    if not failed.empty:
+        fig.add_trace(go.Scatter(x=failed["batch_id"], y=failed["duration_seconds"], name="Failed batch",
+                                 mode="markers", marker={"color": COLORS["anomaly"], "size": 10, "symbol": "x"}))
+    fig.update_xaxes(title_text="batch")
+    fig.update_yaxes(title_text="seconds", rangemode="tozero")
+    return _layout(fig)
+
+
+def category_bars(categories: pd.Series, values: pd.Series, x_title: str, y_title: str) -> go.Figure:
+    """One bar per category."""
+    fig = go.Figure(go.Bar(x=categories, y=values, marker_color=COLORS["dau"], name=y_title,
+                           hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    fig.update_xaxes(title_text=x_title, type="category")
+    fig.update_yaxes(title_text=y_title, tickformat=",", rangemode="tozero")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return _layout(fig)
