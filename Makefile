@@ -28,11 +28,17 @@ DASHBOARD_PORT ?= 8501
 STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false --server.address 127.0.0.1 \
 	--server.port $(DASHBOARD_PORT) --client.toolbarMode viewer
 
+# Stream mode: the generator on a simulated clock plus the micro-batch runner (and the dashboard).
+STREAM_USERS ?= 30000
+STREAM_SPEED ?= 60
+STREAM_INTERVAL ?= 30
+STREAM_DIR ?= data/stream
+
 # The data set `make test` builds with dbt (small: CI must stay fast).
 TEST_DIR := data/test
 TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
 
-.PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean dashboard browser
+.PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean dashboard browser stream bench-stream
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -84,6 +90,19 @@ dashboard: install ## serve the web dashboard on localhost:8501 (exports the war
 		$(BIN)/python -m pipeline.export || echo "dashboard: serving the previous snapshot" >&2; fi
 	@echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (Ctrl-C to stop)"
 	$(BIN)/streamlit run dashboard/app.py $(STREAMLIT_FLAGS)
+
+stream: install ## stream mode: generator at 60x + micro-batch runner every 30 s + dashboard; Ctrl-C stops
+	mkdir -p $(STREAM_DIR)
+	$(BIN)/streamlit run dashboard/app.py $(STREAMLIT_FLAGS) > $(STREAM_DIR)/dashboard.log 2>&1 & dashboard=$$!; \
+	trap 'kill $$dashboard 2>/dev/null || true' EXIT INT TERM; \
+	echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (log: $(STREAM_DIR)/dashboard.log)"; \
+	$(BIN)/python scripts/run_stream.py --with-generator --users $(STREAM_USERS) --days $(DEMO_DAYS) \
+		--start-date $(DEMO_START) --seed $(DEMO_SEED) --speed $(STREAM_SPEED) --interval $(STREAM_INTERVAL) \
+		--landing-dir $(STREAM_DIR)/landing --duckdb-path $(STREAM_DIR)/warehouse.duckdb \
+		$(if $(DURATION),--duration $(DURATION))
+
+bench-stream: install ## stream benchmark: lag and batch duration at 1/100 of the seed scale (~12 min)
+	$(BIN)/python scripts/bench_stream.py
 
 browser: ## install Debian's chromium for the dashboard's browser test (needs root; quick when present)
 	@scripts/install_browser.sh || { test -z "$${CI:-}" && \

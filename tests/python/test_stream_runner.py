@@ -1,0 +1,177 @@
+"""Micro-batch runner: lock, retries, freshness records, idempotence after a failed batch,
+and one short end-to-end stream (generator + runner) through the real dbt project."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.dbt import PROJECT_DIR, DbtError, DbtTarget
+from pipeline.stream_runner import (ParsedProjectDbt, RunnerConfig, StreamRunner, WarehouseLock, percentile)
+
+SCRIPTS = PROJECT_DIR / "scripts"
+GEN = ["--users", "1500", "--days", "6", "--start-date", "2026-03-02", "--seed", "3", "--faults", "default"]
+
+
+def _runner(tmp_path: Path, dbt_call, **kw) -> StreamRunner:
+    target = DbtTarget(tmp_path / "w.duckdb", tmp_path / "landing", tmp_path / "target")
+    cfg = RunnerConfig(target=target, export=False, backoff_s=0.01, **kw)
+    return StreamRunner(cfg, dbt_call=dbt_call, out=lambda msg: None)
+
+
+def _runs(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select batch_id, status, attempts, lag_seconds, duration_seconds "
+                           "from pipeline_runs order by batch_id").fetchall()
+
+
+def test_second_runner_exits_with_one_clear_line(tmp_path):
+    with WarehouseLock(tmp_path / "w.duckdb"):
+        result = subprocess.run([sys.executable, str(SCRIPTS / "run_stream.py"), "--duckdb-path",
+                                 str(tmp_path / "w.duckdb"), "--landing-dir", str(tmp_path), "--duration", "1"],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "another stream runner" in result.stderr and "w.duckdb.lock" in result.stderr
+
+
+def test_failed_attempt_is_retried_and_recorded(tmp_path):
+    calls = []
+
+    def flaky(args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise DbtError("simulated failure")
+
+    runner = _runner(tmp_path, flaky, max_attempts=3)
+    rec = runner.run_batch(1)
+    assert (rec.status, rec.attempts, len(calls)) == ("success", 2, 2)
+    assert _runs(tmp_path / "w.duckdb")[0][:3] == (1, "success", 2)
+
+
+def test_batch_failing_every_attempt_is_recorded_as_failed(tmp_path):
+    def broken(args):
+        raise DbtError("always")
+
+    runner = _runner(tmp_path, broken, max_attempts=2)
+    runner.run_batch(7)
+    assert _runs(tmp_path / "w.duckdb") == [(7, "failed", 2, None, pytest.approx(0.01, abs=5))]
+    assert runner.next_batch_id() == 8
+
+
+def test_percentile_nearest_rank():
+    assert percentile([1, 2, 3, 4], 50) == 2 and percentile([1, 2, 3, 4], 95) == 4
+    assert percentile([5.0], 95) == 5.0
+
+
+# --- end to end (real generator, real dbt) ---------------------------------------------------
+
+REALTIME_MARTS = {
+    "fct_view_events": "event_id",
+    "agg_intraday_active_users": "activity_date, activity_hour, segment_type, segment_value",
+    "agg_playback_starts_per_minute": "minute_start",
+}
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        out = {}
+        for table, key in REALTIME_MARTS.items():
+            out[table] = con.execute(f"select * from {table} order by {key}").fetchall()
+        return out
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    """Three days of history, then a stream at 7200x (2 simulated hours a second) with a
+    runner every 2 s for ~14 s, through the real CLI (``--with-generator``)."""
+    root = tmp_path_factory.mktemp("stream")
+    command = [sys.executable, str(SCRIPTS / "run_stream.py"), "--with-generator", *GEN[:-2],
+               "--faults", "default", "--speed", "7200", "--flush-minutes", "10", "--history-days", "3",
+               "--interval", "2", "--duration", "14", "--no-export",
+               "--landing-dir", str(root / "landing"), "--duckdb-path", str(root / "w.duckdb")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return root, result.stdout
+
+
+def test_stream_end_to_end_records_freshness(streamed):
+    root, stdout = streamed
+    runs = _runs(root / "w.duckdb")
+    assert len(runs) >= 3
+    assert all(status == "success" for _, status, *_ in runs)
+    assert all(lag is not None and lag >= 0 for *_, lag, _ in runs[1:])
+    assert "lag p50" in stdout.splitlines()[-1]
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        later = con.execute("select sum(new_view_events), count(*) filter (where new_files > 0) "
+                            "from pipeline_runs where batch_id > 1").fetchone()
+        pulse = con.execute("select count(*), sum(playback_starts) from agg_playback_starts_per_minute").fetchone()
+    assert later[0] > 0 and later[1] >= 2          # the stream kept adding events batch after batch
+    assert pulse[0] > 0 and pulse[1] > 0
+
+
+def test_failed_mid_batch_then_retry_equals_clean_build(streamed, tmp_path):
+    """Land more files, fail a batch right after staging (half applied), retry: the
+    warehouse then equals one clean build of the same landing zone."""
+    root, _ = streamed
+    landing = root / "landing"
+    manifests = sorted((landing / "_manifests").glob("view_events__*__*.json"))
+    resume = max(p.stem.rsplit("__", 1)[-1] for p in manifests)
+    start_at = f"{resume[:4]}-{resume[4:6]}-{resume[6:8]}T{resume[9:11]}:{resume[11:13]}"
+    subprocess.run([sys.executable, str(SCRIPTS / "stream_events.py"), *GEN, "--out", str(landing),
+                    "--speed", "1e9", "--flush-minutes", "10", "--start-at", start_at, "--quiet",
+                    "--until", _plus_hours(start_at, 3)], check=True, timeout=120)
+
+    target = DbtTarget(root / "w.duckdb", landing, root / "target")
+    real = ParsedProjectDbt(target)
+    attempts = []
+
+    def crash_after_staging(args):
+        attempts.append(args)
+        if len(attempts) == 1:
+            real(["build", "--select", "stg_landing__view_events"])  # applied...
+            raise DbtError("simulated crash in the middle of the batch")  # ...then died
+        return real(args)
+
+    runner = StreamRunner(RunnerConfig(target=target, export=False, backoff_s=0.01),
+                          dbt_call=crash_after_staging, out=lambda msg: None)
+    rec = runner.run_batch(runner.next_batch_id())
+    assert (rec.status, rec.attempts) == ("success", 2)
+    assert rec.new_view_events > 0 and rec.lag_seconds >= 0
+
+    clean = DbtTarget(tmp_path / "clean.duckdb", landing, tmp_path / "target")
+    ParsedProjectDbt(clean)(RunnerConfig(target=clean).dbt_args())
+    incremental, rebuilt = _snapshot(root / "w.duckdb"), _snapshot(tmp_path / "clean.duckdb")
+    for table in REALTIME_MARTS:
+        assert incremental[table] == rebuilt[table], table
+
+
+def test_sigint_stops_between_batches(streamed, tmp_path):
+    root, _ = streamed
+    proc = subprocess.Popen([sys.executable, str(SCRIPTS / "run_stream.py"), "--interval", "1", "--no-export",
+                             "--landing-dir", str(root / "landing"), "--duckdb-path", str(tmp_path / "w.duckdb"),
+                             "--target-path", str(tmp_path / "target")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("batch"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, _ = proc.communicate(timeout=120)
+    lines += rest.splitlines(keepends=True)
+    assert proc.returncode == 0, "".join(lines)
+    assert any("stopping after the current batch" in line for line in lines)
+    runs = _runs(tmp_path / "w.duckdb")
+    assert 1 <= len(runs) <= 2 and all(status == "success" for _, status, *_ in runs)
+
+
+def _plus_hours(ts: str, hours: int) -> str:
+    import datetime as dt
+    return (dt.datetime.fromisoformat(ts) + dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
