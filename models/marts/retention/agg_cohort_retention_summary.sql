@@ -4,6 +4,8 @@
     and is NULL until it is complete for every member of the cohort.
 #}
 
+{%- set summary_days = [1, 7, 14, 28] %}
+
 with
 
 cohort_members as (
@@ -28,16 +30,16 @@ member_summary_days as (
         cohort_members.user_id,
         cohort_members.complete_days_after_cohort,
         cohort_members.last_active_day_number,
-        max(case when member_activity.day_number = 1 then 1 else 0 end) as is_active_d1,
-        max(case when member_activity.day_number = 7 then 1 else 0 end) as is_active_d7,
-        max(case when member_activity.day_number = 14 then 1 else 0 end) as is_active_d14,
-        max(case when member_activity.day_number = 28 then 1 else 0 end) as is_active_d28
+    {% for day in summary_days -%}
+    max(case when member_activity.day_number = {{ day }} then 1 else 0 end)
+        as is_active_d{{ day }}{% if not loop.last %},{% endif %}
+    {% endfor %}
     from cohort_members
     left join member_activity
         on
             cohort_members.cohort_basis = member_activity.cohort_basis
             and cohort_members.user_id = member_activity.user_id
-            and member_activity.day_number in (1, 7, 14, 28)
+            and member_activity.day_number in ({{ summary_days | join(', ') }})
     group by 1, 2, 3, 4, 5, 6
 
 ),
@@ -50,14 +52,11 @@ cohorts as (
         cohort_start,
         complete_days_after_cohort,
         count(*) as cohort_size,
-        sum(is_active_d1) as active_users_d1,
-        count(case when last_active_day_number >= 1 then 1 end) as unbounded_active_users_d1,
-        sum(is_active_d7) as active_users_d7,
-        count(case when last_active_day_number >= 7 then 1 end) as unbounded_active_users_d7,
-        sum(is_active_d14) as active_users_d14,
-        count(case when last_active_day_number >= 14 then 1 end) as unbounded_active_users_d14,
-        sum(is_active_d28) as active_users_d28,
-        count(case when last_active_day_number >= 28 then 1 end) as unbounded_active_users_d28
+    {% for day in summary_days -%}
+    sum(is_active_d{{ day }}) as active_users_d{{ day }},
+    count(case when last_active_day_number >= {{ day }} then 1 end)
+        as unbounded_active_users_d{{ day }}{% if not loop.last %},{% endif %}
+    {% endfor %}
     from member_summary_days
     group by 1, 2, 3, 4
 
@@ -70,38 +69,14 @@ final as (
         cohort_grain,
         cohort_start,
         cohort_size,
+        {% for variant in ['', 'unbounded_'] -%}
+        {% for day in summary_days -%}
         case
-            when complete_days_after_cohort >= 1
-                then cast(active_users_d1 as double) / cohort_size
-        end as d1_retention_rate,
-        case
-            when complete_days_after_cohort >= 7
-                then cast(active_users_d7 as double) / cohort_size
-        end as d7_retention_rate,
-        case
-            when complete_days_after_cohort >= 14
-                then cast(active_users_d14 as double) / cohort_size
-        end as d14_retention_rate,
-        case
-            when complete_days_after_cohort >= 28
-                then cast(active_users_d28 as double) / cohort_size
-        end as d28_retention_rate,
-        case
-            when complete_days_after_cohort >= 1
-                then cast(unbounded_active_users_d1 as double) / cohort_size
-        end as d1_unbounded_retention_rate,
-        case
-            when complete_days_after_cohort >= 7
-                then cast(unbounded_active_users_d7 as double) / cohort_size
-        end as d7_unbounded_retention_rate,
-        case
-            when complete_days_after_cohort >= 14
-                then cast(unbounded_active_users_d14 as double) / cohort_size
-        end as d14_unbounded_retention_rate,
-        case
-            when complete_days_after_cohort >= 28
-                then cast(unbounded_active_users_d28 as double) / cohort_size
-        end as d28_unbounded_retention_rate
+            when complete_days_after_cohort >= {{ day }}
+                then cast({{ variant }}active_users_d{{ day }} as double) / cohort_size
+        end as d{{ day }}_{{ variant }}retention_rate{% if not loop.last %},{% endif %}
+        {% endfor %}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from cohorts
 
 )
