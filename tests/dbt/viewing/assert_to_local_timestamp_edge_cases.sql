@@ -9,54 +9,22 @@ with
 cases as (
 
     select
-        cast('2026-03-07 06:30:00' as timestamp) as utc_at,
-        'America/New_York' as time_zone,
-        cast('2026-03-07 01:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-03-09 06:30:00' as timestamp) as utc_at,
-        'America/New_York' as time_zone,
-        cast('2026-03-09 02:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-03-08 06:59:59' as timestamp) as utc_at,
-        'America/New_York' as time_zone,
-        cast('2026-03-08 01:59:59' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-03-08 07:00:00' as timestamp) as utc_at,
-        'America/New_York' as time_zone,
-        cast('2026-03-08 03:00:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-04-04 15:30:00' as timestamp) as utc_at,
-        'Australia/Sydney' as time_zone,
-        cast('2026-04-05 02:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-04-05 16:30:00' as timestamp) as utc_at,
-        'Australia/Sydney' as time_zone,
-        cast('2026-04-06 02:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-03-29 00:30:00' as timestamp) as utc_at,
-        'Europe/London' as time_zone,
-        cast('2026-03-29 00:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-03-29 01:30:00' as timestamp) as utc_at,
-        'Europe/London' as time_zone,
-        cast('2026-03-29 02:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-01-05 20:00:00' as timestamp) as utc_at,
-        'Asia/Kolkata' as time_zone,
-        cast('2026-01-06 01:30:00' as timestamp) as expected_local_at
-    union all
-    select
-        cast('2026-01-05 02:00:00' as timestamp) as utc_at,
-        'America/Sao_Paulo' as time_zone,
-        cast('2026-01-04 23:00:00' as timestamp) as expected_local_at
+        cast(edge_cases.utc_text as timestamp) as utc_at,
+        edge_cases.time_zone,
+        cast(edge_cases.expected_local_text as timestamp) as expected_local_at
+    from (
+        values
+        ('2026-03-07 06:30:00', 'America/New_York', '2026-03-07 01:30:00'),
+        ('2026-03-09 06:30:00', 'America/New_York', '2026-03-09 02:30:00'),
+        ('2026-03-08 06:59:59', 'America/New_York', '2026-03-08 01:59:59'),
+        ('2026-03-08 07:00:00', 'America/New_York', '2026-03-08 03:00:00'),
+        ('2026-04-04 15:30:00', 'Australia/Sydney', '2026-04-05 02:30:00'),
+        ('2026-04-05 16:30:00', 'Australia/Sydney', '2026-04-06 02:30:00'),
+        ('2026-03-29 00:30:00', 'Europe/London', '2026-03-29 00:30:00'),
+        ('2026-03-29 01:30:00', 'Europe/London', '2026-03-29 02:30:00'),
+        ('2026-01-05 20:00:00', 'Asia/Kolkata', '2026-01-06 01:30:00'),
+        ('2026-01-05 02:00:00', 'America/Sao_Paulo', '2026-01-04 23:00:00')
+    ) as edge_cases (utc_text, time_zone, expected_local_text)
 
 ),
 
