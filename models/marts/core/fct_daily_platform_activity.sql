@@ -3,7 +3,6 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='activity_date',
-        on_schema_change='fail',
     )
 }}
 
@@ -23,7 +22,24 @@ view_events as (
 ),
 
 {% if is_incremental() -%}
-{{ rows_on_touched_dates('view_events') }},
+dates_to_rebuild as (
+
+    {# Every date touched by events that arrived since the last run (minus the lookback). #}
+    select distinct activity_date
+    from view_events
+    where ingested_at > {{ arrival_watermark('last_ingested_at') }}
+
+),
+
+view_events_to_aggregate as (
+
+    {# All events of those dates, old and new, so each date is recomputed whole. #}
+    select view_events.*
+    from view_events
+    inner join dates_to_rebuild
+        on view_events.activity_date = dates_to_rebuild.activity_date
+
+),
 
 {% else -%}
 view_events_to_aggregate as (

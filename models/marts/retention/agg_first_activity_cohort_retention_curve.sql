@@ -1,4 +1,6 @@
-{# Retention curve by first-activity cohort (dim_user.first_activity_date).
-   The logic lives in macro retention_curve (macros/retention). #}
+{# Retention curve by first-activity cohort (dim_user.first_activity_date):
+   the 'first_activity' rows of int_cohort_retention_curves, where the logic lives. #}
 
-{{ retention_curve('first_activity') }}
+select * exclude (cohort_basis)
+from {{ ref('int_cohort_retention_curves') }}
+where cohort_basis = 'first_activity'

@@ -1,21 +1,24 @@
-{#- Retention curve of one cohort basis ('signup' or 'first_activity'): one row per (cohort_grain, cohort_start, period_number), complete periods only. -#}
-{% macro retention_curve(cohort_basis) -%}
+{#
+    One row per (cohort_basis, cohort_grain, cohort_start, period_number) of every
+    reportable cohort, complete periods only: cohort size, on-period and unbounded
+    retention. Both bases ('signup', 'first_activity') in one pass; the curve marts
+    agg_signup_cohort_retention_curve and agg_first_activity_cohort_retention_curve
+    each select one basis.
+#}
 
-{%- set max_day_number = var('engagement__retention_max_day_number', 90) -%}
+{%- set max_day_number = var('engagement__retention_max_day_number') -%}
 
 with
 
 cohort_members as (
 
     select * from {{ ref('dim_retention_cohort_member') }}
-    where cohort_basis = '{{ cohort_basis }}'
 
 ),
 
 member_activity as (
 
     select * from {{ ref('fct_retention_cohort_member_activity') }}
-    where cohort_basis = '{{ cohort_basis }}'
 
 ),
 
@@ -28,13 +31,14 @@ period_numbers as (
 cohorts as (
 
     select
+        cohort_basis,
         cohort_grain,
         cohort_start,
         period_length_days,
         complete_days_after_cohort,
         count(*) as cohort_size
     from cohort_members
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -44,6 +48,7 @@ cohort_periods as (
        it is reported when its last day is complete for every member and its first
        day is within engagement__retention_max_day_number. #}
     select
+        cohorts.cohort_basis,
         cohorts.cohort_grain,
         cohorts.cohort_start,
         cohorts.cohort_size,
@@ -60,6 +65,7 @@ cohort_periods as (
 active_by_period as (
 
     select
+        cohort_members.cohort_basis,
         cohort_members.cohort_grain,
         cohort_members.cohort_start,
         cast(floor(member_activity.day_number / cohort_members.period_length_days) as integer)
@@ -67,21 +73,24 @@ active_by_period as (
         count(distinct member_activity.user_id) as active_users
     from cohort_members
     inner join member_activity
-        on cohort_members.user_id = member_activity.user_id
-    group by 1, 2, 3
+        on
+            cohort_members.cohort_basis = member_activity.cohort_basis
+            and cohort_members.user_id = member_activity.user_id
+    group by 1, 2, 3, 4
 
 ),
 
 last_active_periods as (
 
     select
+        cohort_basis,
         cohort_grain,
         cohort_start,
         cast(floor(last_active_day_number / period_length_days) as integer) as last_active_period_number,
         count(*) as members
     from cohort_members
     where last_active_day_number is not null
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 
 ),
 
@@ -89,6 +98,7 @@ unbounded_active_by_period as (
 
     {# Active in period N or in any later complete day observed (no horizon cap). #}
     select
+        cohort_periods.cohort_basis,
         cohort_periods.cohort_grain,
         cohort_periods.cohort_start,
         cohort_periods.period_number,
@@ -96,16 +106,18 @@ unbounded_active_by_period as (
     from cohort_periods
     inner join last_active_periods
         on
-            cohort_periods.cohort_grain = last_active_periods.cohort_grain
+            cohort_periods.cohort_basis = last_active_periods.cohort_basis
+            and cohort_periods.cohort_grain = last_active_periods.cohort_grain
             and cohort_periods.cohort_start = last_active_periods.cohort_start
             and cohort_periods.period_number <= last_active_periods.last_active_period_number
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 
 ),
 
 final as (
 
     select
+        cohort_periods.cohort_basis,
         cohort_periods.cohort_grain,
         cohort_periods.cohort_start,
         cohort_periods.period_number,
@@ -120,17 +132,17 @@ final as (
     from cohort_periods
     left join active_by_period
         on
-            cohort_periods.cohort_grain = active_by_period.cohort_grain
+            cohort_periods.cohort_basis = active_by_period.cohort_basis
+            and cohort_periods.cohort_grain = active_by_period.cohort_grain
             and cohort_periods.cohort_start = active_by_period.cohort_start
             and cohort_periods.period_number = active_by_period.period_number
     left join unbounded_active_by_period
         on
-            cohort_periods.cohort_grain = unbounded_active_by_period.cohort_grain
+            cohort_periods.cohort_basis = unbounded_active_by_period.cohort_basis
+            and cohort_periods.cohort_grain = unbounded_active_by_period.cohort_grain
             and cohort_periods.cohort_start = unbounded_active_by_period.cohort_start
             and cohort_periods.period_number = unbounded_active_by_period.period_number
 
 )
 
 select * from final
-
-{%- endmacro %}

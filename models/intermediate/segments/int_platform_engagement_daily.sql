@@ -110,12 +110,12 @@ platform_active_day_facts as (
         {# First day this active day no longer covers in the weekly (monthly) window. #}
         cast({{ dbt.dateadd('day', wau_days, 'activity_date') }} as date) as weekly_coverage_end,
         cast({{ dbt.dateadd('day', mau_days, 'activity_date') }} as date) as monthly_coverage_end,
-        case
-            when first_active_date = activity_date then 'new'
-            when previous_active_date = cast({{ dbt.dateadd('day', -1, 'activity_date') }} as date)
-                then 'retained'
-            else 'resurrected'
-        end as platform_status
+        {# Every row is an active day of the pair, so only new, retained or resurrected can come out. #}
+        {{ classify_activity_status(
+            'first_active_date = activity_date',
+            'true',
+            "previous_active_date = cast(" ~ dbt.dateadd('day', -1, 'activity_date') ~ " as date)"
+        ) }} as platform_status
     from platform_active_days_sequenced
 
 ),

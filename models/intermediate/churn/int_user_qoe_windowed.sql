@@ -5,7 +5,7 @@
     fct_user_churn_risk; kept apart so the ratio and percentile maths can be unit-tested.
 #}
 
-{%- set window_days = var('engagement__churn_qoe_window_days', 14) %}
+{%- set window_days = var('engagement__churn_qoe_window_days') %}
 
 with
 
