@@ -21,34 +21,20 @@ view_events as (
 
 ),
 
-{% if is_incremental() -%}
-dates_to_rebuild as (
-
-    {# Every date touched by events that arrived since the last run (minus the lookback). #}
-    select distinct activity_date
-    from view_events
-    where ingested_at > {{ arrival_watermark('last_ingested_at') }}
-
-),
-
-view_events_to_aggregate as (
-
-    {# All events of those dates, old and new, so each date is recomputed whole. #}
-    select view_events.*
-    from view_events
-    inner join dates_to_rebuild
-        on view_events.activity_date = dates_to_rebuild.activity_date
-
-),
-
-{% else -%}
 view_events_to_aggregate as (
 
     select * from view_events
+    {%- if is_incremental() %}
+        {# Every event, old and new, of each date touched by events that arrived since the
+           last run (minus the lookback), so each touched date is recomputed whole. #}
+        where activity_date in (
+            select activity_date from view_events
+            where ingested_at > {{ arrival_watermark('last_ingested_at') }}
+        )
+    {%- endif %}
 
 ),
 
-{% endif -%}
 
 final as (
 
