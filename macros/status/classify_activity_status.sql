@@ -1,13 +1,10 @@
-{#- Growth-accounting status of a user on `activity_date` for a window of `window_days` (1 = daily, 7 = weekly): new, retained, resurrected, churned or stale. -#}
-{% macro classify_activity_status(mask, first_activity_date, activity_date, window_days) -%}
+{#- Growth accounting, the one place its statuses are defined: new, retained, resurrected, churned or stale from three SQL booleans. -#}
+{% macro classify_activity_status(is_first_active_period, is_active, was_active_previous_period) -%}
     case
-        when {{ first_activity_date }} = {{ activity_date }} then 'new'
-        when
-            {{ bitmask_any_day(mask, window_days, 0) }}
-            and {{ bitmask_any_day(mask, window_days, 1) }}
-            then 'retained'
-        when {{ bitmask_any_day(mask, window_days, 0) }} then 'resurrected'
-        when {{ bitmask_any_day(mask, window_days, 1) }} then 'churned'
+        when {{ is_first_active_period }} then 'new'
+        when ({{ is_active }}) and ({{ was_active_previous_period }}) then 'retained'
+        when {{ is_active }} then 'resurrected'
+        when {{ was_active_previous_period }} then 'churned'
         else 'stale'
     end
 {%- endmacro %}

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#
     One row per UTC calendar day: the day-grain time spine MetricFlow needs
     (metric_time, week/month/quarter/year grains, cumulative metrics, fill_nulls).
@@ -15,8 +13,8 @@ days as (
     {{
         dbt.date_spine(
             'day',
-            "cast('" ~ var('engagement__time_spine_start', '2020-01-01') ~ "' as date)",
-            "cast('" ~ var('engagement__time_spine_end', '2036-01-01') ~ "' as date)",
+            "cast('" ~ var('engagement__time_spine_start') ~ "' as date)",
+            "cast('" ~ var('engagement__time_spine_end') ~ "' as date)",
         )
     }}
 

@@ -5,7 +5,7 @@
     days after the scoring day (observed from fct_daily_activity).
 #}
 
-{%- set outcome_days = var('engagement__churn_outcome_days', 14) %}
+{%- set outcome_days = var('engagement__churn_outcome_days') %}
 
 with
 

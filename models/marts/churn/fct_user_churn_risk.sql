@@ -8,16 +8,16 @@
     last 7 days = D-6..D; baseline = the B weeks before them, D-(7B+6)..D-7 (D-27..D-7).
 #}
 
-{%- set baseline_weeks = var('engagement__churn_baseline_weeks', 3) -%}
+{%- set baseline_weeks = var('engagement__churn_baseline_weeks') -%}
 {%- set baseline_days = 7 * baseline_weeks -%}
-{%- set drop_ratio = var('engagement__churn_activity_drop_ratio', 0.5) -%}
-{%- set min_baseline_days = var('engagement__churn_min_baseline_weekly_active_days', 1) -%}
-{%- set inactive_days = var('engagement__churn_inactive_days', 7) -%}
-{%- set watch_time_ratio = var('engagement__churn_watch_time_drop_ratio', 0.5) -%}
-{%- set min_baseline_seconds = var('engagement__churn_min_baseline_weekly_seconds', 600) -%}
-{%- set qoe_min_playbacks = var('engagement__churn_qoe_min_playbacks', 3) -%}
-{%- set rebuffer_multiplier = var('engagement__churn_rebuffer_ratio_multiplier', 2.0) -%}
-{%- set startup_multiplier = var('engagement__churn_startup_p90_multiplier', 1.5) -%}
+{%- set drop_ratio = var('engagement__churn_activity_drop_ratio') -%}
+{%- set min_baseline_days = var('engagement__churn_min_baseline_weekly_active_days') -%}
+{%- set inactive_days = var('engagement__churn_inactive_days') -%}
+{%- set watch_time_ratio = var('engagement__churn_watch_time_drop_ratio') -%}
+{%- set min_baseline_seconds = var('engagement__churn_min_baseline_weekly_seconds') -%}
+{%- set qoe_min_playbacks = var('engagement__churn_qoe_min_playbacks') -%}
+{%- set rebuffer_multiplier = var('engagement__churn_rebuffer_ratio_multiplier') -%}
+{%- set startup_multiplier = var('engagement__churn_startup_p90_multiplier') -%}
 {%- if baseline_days + 7 > var('engagement__status_bitmask_days') -%}
     {{ exceptions.raise_compiler_error(
         "engagement__churn_baseline_weeks: 7 x (weeks + 1) must fit in engagement__status_bitmask_days"

@@ -3,7 +3,6 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='activity_date',
-        on_schema_change='fail',
         post_hook=[
             "delete from {{ this }} where activity_date <= "
             ~ "(select max(activity_date) from {{ this }}) - "
@@ -318,13 +317,13 @@ final as (
     select
         user_days_with_state.user_id,
         user_days_with_state.activity_date,
-        {{ classify_activity_status(
+        {{ classify_activity_status_from_bitmask(
             'user_days_with_state.activity_bitmask',
             'user_days_with_state.first_activity_date',
             'user_days_with_state.activity_date',
             1
         ) }} as daily_status,
-        {{ classify_activity_status(
+        {{ classify_activity_status_from_bitmask(
             'user_days_with_state.activity_bitmask',
             'user_days_with_state.first_activity_date',
             'user_days_with_state.activity_date',

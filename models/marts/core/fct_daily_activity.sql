@@ -3,7 +3,6 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='activity_date',
-        on_schema_change='fail',
     )
 }}
 
@@ -21,17 +20,20 @@ view_events as (
 
 ),
 
-{% if is_incremental() -%}
-{{ rows_on_touched_dates('view_events') }},
-
-{% else -%}
 view_events_to_aggregate as (
 
     select * from view_events
+    {%- if is_incremental() %}
+        {# Every event, old and new, of each date touched by events that arrived since the
+           last run (minus the lookback), so each touched date is recomputed whole. #}
+        where activity_date in (
+            select activity_date from view_events
+            where ingested_at > {{ arrival_watermark('last_ingested_at') }}
+        )
+    {%- endif %}
 
 ),
 
-{% endif -%}
 
 watch_time_by_platform as (
 

@@ -3,7 +3,6 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='event_id',
-        on_schema_change='fail',
         incremental_predicates=[
             "ingested_at > " ~ arrival_watermark('ingested_at'),
         ],

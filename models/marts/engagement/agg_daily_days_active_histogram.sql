@@ -1,6 +1,6 @@
-{%- set band_regular = var('engagement__l28_band_regular_min_days', 5) -%}
-{%- set band_core = var('engagement__l28_band_core_min_days', 14) -%}
-{%- set band_power = var('engagement__l28_band_power_min_days', 22) -%}
+{%- set band_regular = var('engagement__l28_band_regular_min_days') -%}
+{%- set band_core = var('engagement__l28_band_core_min_days') -%}
+{%- set band_power = var('engagement__l28_band_power_min_days') -%}
 {#
     One row per (activity_date, window_days, days_active): the L7 (window_days = 7,
     days_active 1..7) and L28 (window_days = 28, days_active 1..28) histograms of

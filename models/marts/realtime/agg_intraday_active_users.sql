@@ -1,5 +1,3 @@
-{{ config(tags=['realtime']) }}
-
 {#
     "DAU so far" by hour for the newest `engagement__realtime_days` activity days (UTC):
     per (activity_date, activity_hour, segment_type, segment_value) the users active in
@@ -9,7 +7,7 @@
     never leave it half-applied.
 #}
 
-{%- set realtime_days = var('engagement__realtime_days', 2) %}
+{%- set realtime_days = var('engagement__realtime_days') %}
 
 with
 

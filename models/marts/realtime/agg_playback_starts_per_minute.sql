@@ -1,5 +1,3 @@
-{{ config(tags=['realtime']) }}
-
 {#
     The pulse: playback starts per UTC minute for the newest `engagement__realtime_days`
     activity days, with an anomaly flag against the same hour of day on the previous
@@ -19,11 +17,11 @@
     that a z-score of small counts is noise). Rebuilt whole by every micro-batch.
 #}
 
-{%- set realtime_days = var('engagement__realtime_days', 2) %}
-{%- set baseline_days = var('engagement__pulse_baseline_days', 7) %}
-{%- set anomaly_z = var('engagement__pulse_anomaly_z', 3) %}
-{%- set min_baseline_days = var('engagement__pulse_min_baseline_days', 3) %}
-{%- set min_baseline_starts = var('engagement__pulse_min_baseline_starts', 5) %}
+{%- set realtime_days = var('engagement__realtime_days') %}
+{%- set baseline_days = var('engagement__pulse_baseline_days') %}
+{%- set anomaly_z = var('engagement__pulse_anomaly_z') %}
+{%- set min_baseline_days = var('engagement__pulse_min_baseline_days') %}
+{%- set min_baseline_starts = var('engagement__pulse_min_baseline_starts') %}
 
 with
 

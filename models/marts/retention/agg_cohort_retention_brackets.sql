@@ -5,8 +5,7 @@
     complete for every member of the cohort.
 #}
 
-{%- set day_brackets = var('engagement__retention_day_brackets',
-    [[0, 0], [1, 1], [2, 7], [8, 14], [15, 28], [29, 60], [61, 90]]) %}
+{%- set day_brackets = var('engagement__retention_day_brackets') %}
 
 with
 

@@ -1,4 +1,14 @@
-{# Retention curve by sign-up cohort (dim_user.sign_up_date).
-   The logic lives in macro retention_curve (macros/retention). #}
+{# Retention curve by sign-up cohort (dim_user.sign_up_date):
+   the 'signup' rows of int_cohort_retention_curves, where the logic lives. #}
 
-{{ retention_curve('signup') }}
+select
+    cohort_grain,
+    cohort_start,
+    period_number,
+    cohort_size,
+    active_users,
+    retention_rate,
+    unbounded_active_users,
+    unbounded_retention_rate
+from {{ ref('int_cohort_retention_curves') }}
+where cohort_basis = 'signup'

@@ -6,7 +6,7 @@
     days (W-1 is needed to tell retained/resurrected/churned apart).
 #}
 
-{%- set incomplete_days = var('engagement__retention_incomplete_days', 1) %}
+{%- set incomplete_days = var('engagement__retention_incomplete_days') %}
 
 with
 
@@ -91,12 +91,12 @@ user_week_statuses as (
         week_start_date,
         is_weekly_active,
         was_weekly_active_previous_week,
-        case
-            when first_active_week_start_date = week_start_date then 'new'
-            when is_weekly_active and was_weekly_active_previous_week then 'retained'
-            when is_weekly_active then 'resurrected'
-            else 'churned'
-        end as weekly_lifecycle_status
+        {# Every row is active in W or in W-1, so stale cannot come out. #}
+        {{ classify_activity_status(
+            'first_active_week_start_date = week_start_date',
+            'is_weekly_active',
+            'was_weekly_active_previous_week'
+        ) }} as weekly_lifecycle_status
     from user_weeks
 
 ),

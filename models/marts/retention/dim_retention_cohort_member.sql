@@ -8,7 +8,7 @@
     dim_daily_user_status, which keeps only the last 90 days.
 #}
 
-{%- set incomplete_days = var('engagement__retention_incomplete_days', 1) %}
+{%- set incomplete_days = var('engagement__retention_incomplete_days') %}
 
 with
 

@@ -31,10 +31,7 @@ media as (
 
 history_window as (
 
-    select
-        {{ viewing_window_start_date('activity_date') }} as window_start_date,
-        max(activity_date) as window_end_date
-    from view_events
+    select * from {{ ref('int_viewing_history_window') }}
 
 ),
 
@@ -94,7 +91,7 @@ titles_measured as (
         title_totals.watch_seconds,
         title_totals.watch_seconds / title_totals.watchers as watch_seconds_per_watcher,
         (
-            title_totals.watchers >= {{ var('engagement__completion_rank_min_watchers', 20) }}
+            title_totals.watchers >= {{ var('engagement__completion_rank_min_watchers') }}
         ) as is_ranked_for_completion
     from title_totals
     left join media

@@ -28,10 +28,7 @@ view_events as (
 
 history_window as (
 
-    select
-        {{ viewing_window_start_date('activity_date') }} as window_start_date,
-        max(activity_date) as window_end_date
-    from view_events
+    select * from {{ ref('int_viewing_history_window') }}
 
 ),
 

@@ -1,4 +1,4 @@
-{%- set band_bounds = var('engagement__rebuffer_ratio_band_bounds', [0.0001, 0.001, 0.01]) -%}
+{%- set band_bounds = var('engagement__rebuffer_ratio_band_bounds') -%}
 {%- set band_labels = [] -%}
 {%- for bound in band_bounds -%}
 {%- set lower = band_bounds[loop.index0 - 1] * 100 if loop.index0 > 0 else 0 -%}
@@ -45,10 +45,7 @@ daily_activity as (
 
 history_window as (
 
-    select
-        {{ viewing_window_start_date('activity_date') }} as window_start_date,
-        max(activity_date) as window_end_date
-    from view_events
+    select * from {{ ref('int_viewing_history_window') }}
 
 ),
 

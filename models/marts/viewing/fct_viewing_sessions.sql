@@ -43,9 +43,7 @@ country_regions as (
 
 history_window as (
 
-    select
-        {{ viewing_window_start_date('activity_date') }} as window_start_date
-    from view_events
+    select window_start_date from {{ ref('int_viewing_history_window') }}
 
 ),
 
@@ -99,7 +97,7 @@ session_top_series as (
         count(*) as series_count,
         max(episode_count) as max_episodes_of_one_series,
         min(
-            case when episode_count >= {{ var('engagement__binge_min_episodes', 3) }} then series_id end
+            case when episode_count >= {{ var('engagement__binge_min_episodes') }} then series_id end
         ) as binge_series_id
     from session_series_episodes
     group by 1
@@ -197,7 +195,7 @@ final as (
         sessions_joined.max_episodes_of_one_series,
         sessions_joined.binge_series_id,
         (
-            sessions_joined.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes', 3) }}
+            sessions_joined.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes') }}
         ) as is_binge,
         sessions_joined.qualifying_playback_count > 0 as is_active_session,
         sessions_joined.local_started_at,

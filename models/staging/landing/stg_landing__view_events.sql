@@ -2,7 +2,6 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail',
     )
 }}
 
@@ -53,6 +52,18 @@ source as (
     {%- if is_incremental() and newest_partition is not none %}
         where ingest_date >= date '{{ first_date_to_scan }}'
     {%- endif %}
+
+),
+
+event_types as (
+
+    select event_type from {{ ref('event_types') }}
+
+),
+
+platforms as (
+
+    select platform from {{ ref('platforms') }}
 
 ),
 
@@ -178,9 +189,10 @@ records_checked as (
         case
             when user_id is null or media_id is null then 'missing_key'
             when started_at is null or ended_at is null then 'invalid_timestamp'
-            when event_type not in ('playback', 'preview') or event_type is null
+            {# The accepted values are the seeds' rows (a lookup, never a join: no column is added). #}
+            when event_type is null or event_type not in (select event_types.event_type from event_types)
                 then 'unknown_event_type'
-            when platform not in ('web', 'mobile', 'tv') or platform is null
+            when platform is null or platform not in (select platforms.platform from platforms)
                 then 'unknown_platform'
             when ended_at < started_at then 'end_before_start'
             when ended_at > {{ dbt.dateadd('hour', max_span_hours, 'started_at') }} then 'over_24h'

@@ -13,41 +13,11 @@ summary as (
 
 ),
 
-signup_curve as (
-
-    select * from {{ ref('agg_signup_cohort_retention_curve') }}
-    where cohort_grain = 'day'
-
-),
-
-first_activity_curve as (
-
-    select * from {{ ref('agg_first_activity_cohort_retention_curve') }}
-    where cohort_grain = 'day'
-
-),
-
 curves as (
 
-    select
-        'signup' as cohort_basis,
-        cohort_start,
-        period_number,
-        cohort_size,
-        retention_rate,
-        unbounded_retention_rate
-    from signup_curve
-
-    union all
-
-    select
-        'first_activity' as cohort_basis,
-        cohort_start,
-        period_number,
-        cohort_size,
-        retention_rate,
-        unbounded_retention_rate
-    from first_activity_curve
+    {# Both cohort bases: the rows agg_signup_ and agg_first_activity_cohort_retention_curve select. #}
+    select * from {{ ref('int_cohort_retention_curves') }}
+    where cohort_grain = 'day'
 
 ),
 

@@ -1,39 +1,12 @@
 -- Unbounded retention never increases with the period: a member active in period N or
--- later is also active in period N-1 or later. Checked on both retention curves.
+-- later is also active in period N-1 or later. Checked on the curves of both cohort bases
+-- (int_cohort_retention_curves, which the two curve marts select from).
 
 with
 
-signup_curve as (
-
-    select * from {{ ref('agg_signup_cohort_retention_curve') }}
-
-),
-
-first_activity_curve as (
-
-    select * from {{ ref('agg_first_activity_cohort_retention_curve') }}
-
-),
-
 curves as (
 
-    select
-        'signup' as cohort_basis,
-        cohort_grain,
-        cohort_start,
-        period_number,
-        unbounded_active_users
-    from signup_curve
-
-    union all
-
-    select
-        'first_activity' as cohort_basis,
-        cohort_grain,
-        cohort_start,
-        period_number,
-        unbounded_active_users
-    from first_activity_curve
+    select * from {{ ref('int_cohort_retention_curves') }}
 
 ),
 

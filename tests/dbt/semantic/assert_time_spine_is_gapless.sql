@@ -1,7 +1,7 @@
 {#
     The time spine has no gap: every day but the first has its previous day
     (MetricFlow would silently drop missing days from week/month buckets and
-    cumulative windows). Uniqueness and range are tested in _semantic__models.yml.
+    cumulative windows). Uniqueness and range are tested in metricflow_time_spine.yml.
     Returns the days whose previous day is missing.
 #}
 
