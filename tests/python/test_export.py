@@ -10,14 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import export
-from pipeline.export import (
-    DASHBOARD_MODELS,
-    ExportError,
-    current_snapshot_dir,
-    export_dashboard_snapshot,
-    prune_snapshots,
-)
+from engagement.pipeline import export
+from engagement.pipeline.export import DASHBOARD_MODELS, ExportError, export_dashboard_snapshot
+from engagement.snapshot import current_snapshot_dir, prune_snapshots
 
 
 def _warehouse(path: Path, models: tuple[str, ...] = ("fct_active_user_fast", "agg_weekly_lifecycle")) -> Path:

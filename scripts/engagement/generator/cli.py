@@ -1,10 +1,11 @@
-"""Command line of the event generator.
+"""Command line of the event generator (``engagement-generate``).
 
-    python scripts/generate_events.py --users N --days D --start-date YYYY-MM-DD --seed S \\
+    engagement-generate --users N --days D --start-date YYYY-MM-DD --seed S \\
         --faults none|default --out DIR [--format jsonl|parquet] \\
         [--arrived-from TS] [--arrived-until TS] [--flush-minutes M] [--workers W] [--quiet]
 
-Bad input exits with status 2 and one ``generate_events.py: error: ...`` line on stderr.
+Bad input exits with status 2 and one ``generate_events.py: error: ...`` line on stderr
+(the messages keep the name the command had before it became an entry point).
 """
 
 from __future__ import annotations
@@ -15,19 +16,14 @@ import os
 import re
 import sys
 import tempfile
+import traceback
 from pathlib import Path
+
+from engagement.cli import OneLineParser, add_generation_options
 
 from .runner import RunConfig, run
 
 _TS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|\+00:00)?)?$")
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are a single stderr line (no usage dump)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """Print ``prog: error: message`` and exit with status 2."""
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def parse_date(text: str) -> dt.date:
@@ -48,15 +44,23 @@ def parse_timestamp_ms(text: str) -> int:
     return int(t.timestamp()) * 1000
 
 
+def writable_out(p: argparse.ArgumentParser, raw: str) -> Path:
+    """``--out`` as a Path, created if needed; ``parser.error`` when it is not a writable directory."""
+    out = Path(raw)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        p.error(f"--out {raw!r} is not a writable directory ({exc.strerror or exc})")
+    return out
+
+
 def build_parser() -> OneLineParser:
     """The argument parser (exposed for tests and docs)."""
     p = OneLineParser(prog="generate_events.py",
                       description="Generate synthetic streaming users, catalog and view events.")
-    p.add_argument("--users", type=int, required=True, help="total users by the end of the run")
-    p.add_argument("--days", type=int, required=True, help="number of simulated UTC days")
-    p.add_argument("--start-date", required=True, help="first simulated day, YYYY-MM-DD (UTC)")
-    p.add_argument("--seed", type=int, required=True, help="random seed")
-    p.add_argument("--faults", choices=("none", "default"), required=True, help="fault injection profile")
+    add_generation_options(p)
     p.add_argument("--out", required=True, help="landing directory")
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="file format")
     p.add_argument("--arrived-from", help="write records with ingested_at >= TS (UTC)")
@@ -105,21 +109,34 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
     if bounds["arrived_from"] is not None and bounds["arrived_until"] is not None \
             and bounds["arrived_from"] >= bounds["arrived_until"]:
         p.error("--arrived-from must be earlier than --arrived-until")
-    out = Path(a.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        p.error(f"--out {a.out!r} is not a writable directory ({exc.strerror or exc})")
+    out = writable_out(p, a.out)
     return RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults,
                      out=out, fmt=a.format, arrived_from_ms=bounds["arrived_from"],
                      arrived_until_ms=bounds["arrived_until"], flush_minutes=a.flush_minutes,
                      shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, timings=a.timings)
 
 
+def run_in_process(argv: list[str]) -> int:
+    """Run the generator's command line in this process; return its exit status.
+
+    For callers that generate before they build (the main job, the stream runner's
+    history). A bad argument prints the usual one-line error and returns 2; an
+    unexpected failure prints its traceback, as a crashed generator process would,
+    and returns 1.
+    """
+    try:
+        return main(argv)
+    except SystemExit as stop:  # parser.error: the one-line message is already on stderr
+        if stop.code is None:
+            return 0
+        return stop.code if isinstance(stop.code, int) else 1
+    except Exception:  # noqa: BLE001 (reported by the caller as the generation failing)
+        traceback.print_exc()
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: parse, run, print a one-line summary to stderr."""
+    """Entry point of ``engagement-generate``: parse, run, print a one-line summary to stderr."""
     cfg = config_from_args(argv)
     manifest = run(cfg)
     totals = manifest["view_events"]["totals"]
@@ -128,3 +145,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(manifest['view_events']['files'])} files, {manifest['users']['records']} user records "
               f"to {os.fspath(cfg.out)}", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":  # ``python -m engagement.generator.cli`` (benchmarks time it in a fresh process)
+    sys.exit(main())

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-DEFAULT_SEED_CSV = Path(__file__).resolve().parents[2] / "seeds" / "country_regions.csv"
+from engagement.settings import PROJECT_DIR
+
+DEFAULT_SEED_CSV = PROJECT_DIR / "seeds" / "country_regions.csv"
 
 #: Share of the user base signing up from each country (renormalised over the seed).
 COUNTRY_WEIGHTS: dict[str, float] = {

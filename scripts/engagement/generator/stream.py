@@ -1,6 +1,6 @@
 """Stream mode: land the generator's arrival-window files on a simulated clock.
 
-    python scripts/stream_events.py --users N --days D --start-date YYYY-MM-DD --seed S \\
+    engagement-stream-events --users N --days D --start-date YYYY-MM-DD --seed S \\
         --faults none|default --out DIR [--speed 60] [--flush-minutes 5] \\
         [--start-at TS] [--until TS] [--duration SECONDS]
 
@@ -19,7 +19,7 @@ search plus the batch writer's rendering of that slot's rows: nothing is
 regenerated per tick.
 
 Identity: a stream run that covers ``[start_at, T)`` writes byte-identical files to
-``generate_events.py`` with the same arguments, ``--arrived-from start_at
+``engagement-generate`` with the same arguments, ``--arrived-from start_at
 --arrived-until T`` (same ``--flush-minutes``), because it renders the same rows of
 each (slot, shard) with the same code. The manifest is one per run, written when the
 stream stops, and equals that batch run's manifest.
@@ -31,15 +31,15 @@ import dataclasses
 import os
 import signal
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from .behaviour import batch_len, concat_batches, generate_day, make_context, simulate_activity, take_rows
 from .catalog import build_catalog, catalog_jsonl, catalog_table
-from .cli import OneLineParser, parse_date, parse_timestamp_ms
+from engagement.cli import OneLineParser, add_generation_options
+
+from .cli import parse_date, parse_timestamp_ms, writable_out
 from .faults import inject_faults
 from .geo import load_geo, utc_offsets_minutes
 from .landing import (atomic_write, media_path, ms_to_datetime, parquet_bytes, user_path, window_label,
@@ -239,14 +239,10 @@ class StreamGenerator:
 # --- Command line --------------------------------------------------------------------
 
 def build_parser() -> OneLineParser:
-    """Arguments of ``stream_events.py``."""
+    """Arguments of ``engagement-stream-events`` (its messages keep the name ``stream_events.py``)."""
     p = OneLineParser(prog="stream_events.py",
                       description="Land the generator's files on a simulated clock (stream mode).")
-    p.add_argument("--users", type=int, required=True, help="total users by the end of the run")
-    p.add_argument("--days", type=int, default=60, help="simulated days of the run (part of the output's identity)")
-    p.add_argument("--start-date", required=True, help="first simulated day, YYYY-MM-DD (UTC)")
-    p.add_argument("--seed", type=int, required=True, help="random seed")
-    p.add_argument("--faults", choices=("none", "default"), required=True, help="fault injection profile")
+    add_generation_options(p, defaults={"days": 60})
     p.add_argument("--out", required=True, help="landing directory")
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="file format")
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED,
@@ -297,13 +293,7 @@ def config_from_args(argv: list[str] | None = None) -> StreamConfig:
         p.error("--start-at must not be before --start-date")
     if bounds["--until"] is not None and bounds["--until"] <= start_at:
         p.error("--until must be later than --start-at")
-    out = Path(a.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        p.error(f"--out {a.out!r} is not a writable directory ({exc.strerror or exc})")
+    out = writable_out(p, a.out)
     run_cfg = RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults, out=out,
                         fmt=a.format, flush_minutes=a.flush_minutes, shard_size=a.shard_size, quiet=True)
     return StreamConfig(run=run_cfg, start_at_ms=start_at, speed=a.speed, until_ms=bounds["--until"],
@@ -345,3 +335,6 @@ def _run(scfg: StreamConfig, gen: StreamGenerator, log) -> int:
             f"lines in {len(manifest['view_events']['files'])} files")
     return 0
 
+
+if __name__ == "__main__":  # ``python -m engagement.generator.stream``: how the stream runner starts it
+    sys.exit(main())

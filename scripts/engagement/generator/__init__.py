@@ -1,4 +1,4 @@
-"""streamsim: synthetic landing-zone generator for the streaming-engagement project.
+"""engagement.generator (streamsim): synthetic landing-zone generator for the project.
 
 Simulates a video-streaming service's users, catalog and view events and lands them
 as gzipped JSONL (or Parquet) files partitioned by arrival time. See ``cli.py`` for the

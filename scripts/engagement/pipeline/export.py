@@ -3,25 +3,21 @@
 The dashboard must never fight the pipeline for the DuckDB file (DuckDB allows one
 writer, and a reader would block or be blocked by it). Instead, whoever owns the
 warehouse (the micro-batch runner after each successful batch, or ``make dashboard``
-once) calls :func:`export_dashboard_snapshot`, which writes::
-
-    <dashboard_dir>/snapshots/<as_of_compact>/<model>.parquet
-    <dashboard_dir>/snapshots/<as_of_compact>/_snapshot.json
-    <dashboard_dir>/CURRENT          # one line: the folder name of the newest snapshot
-
-A snapshot folder is written under a temporary name and renamed into place when
-complete; ``CURRENT`` is replaced (temp file, then ``os.replace``) only after that,
-so a reader that follows ``CURRENT`` always sees a whole, consistent snapshot.
-Older snapshots are pruned, keeping the newest few, never the one ``CURRENT`` names.
+once) calls :func:`export_dashboard_snapshot`, which writes one Parquet file per mart
+into a new snapshot folder and publishes it. The folder layout, ``_snapshot.json``,
+``CURRENT`` and pruning are the contract in :mod:`engagement.snapshot`, which the
+dashboard reads with the same code: a snapshot folder is written under a temporary
+name and renamed into place when complete; ``CURRENT`` is replaced (temp file, then
+``os.replace``) only after that, so a reader that follows ``CURRENT`` always sees a
+whole, consistent snapshot.
 
 Command line (exports once; the warehouse must not be open in another process)::
 
-    python scripts/pipeline/export.py [--duckdb-path data/warehouse.duckdb] [--dashboard-dir data/dashboard]
+    engagement-export [--duckdb-path data/warehouse.duckdb] [--dashboard-dir data/dashboard] [--if-stale]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -30,9 +26,22 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engagement import settings
+from engagement.cli import OneLineParser
+from engagement.snapshot import (
+    CURRENT_FILE,
+    SNAPSHOT_METADATA_FILE,
+    SNAPSHOTS_DIR,
+    TEMP_PREFIX,
+    fsync_dir,
+    new_snapshot_name,
+    publish,
+)
+
 #: The marts the dashboard reads, in the order they are exported. Missing ones are
 #: skipped (listed under "missing" in ``_snapshot.json``); ``pipeline_runs`` is the
-#: stream runner's freshness log (a plain table, not a dbt model).
+#: stream runner's freshness log (written by Python, declared as the dbt source
+#: ``pipeline.pipeline_runs``; a batch-built warehouse has none).
 DASHBOARD_MODELS: tuple[str, ...] = (
     "fct_active_user_fast",
     "agg_daily_segment_engagement",
@@ -46,45 +55,11 @@ DASHBOARD_MODELS: tuple[str, ...] = (
     "pipeline_runs",
 )
 
-DASHBOARD_DIR_ENV = "ENGAGEMENT_DASHBOARD_DIR"
-DEFAULT_DASHBOARD_DIR = Path("data/dashboard")
-CURRENT_FILE = "CURRENT"
-SNAPSHOTS_DIR = "snapshots"
-SNAPSHOT_METADATA_FILE = "_snapshot.json"
-KEEP_SNAPSHOTS = 3
-_TEMP_PREFIX = ".tmp-"
 _WAREHOUSE_SCHEMA = "main"
 
 
 class ExportError(RuntimeError):
     """The snapshot could not be exported (the warehouse is missing or locked)."""
-
-
-def dashboard_dir_from_env() -> Path:
-    """The dashboard folder: ``$ENGAGEMENT_DASHBOARD_DIR``, default ``data/dashboard``."""
-    return Path(os.environ.get(DASHBOARD_DIR_ENV) or DEFAULT_DASHBOARD_DIR)
-
-
-def current_snapshot_dir(dashboard_dir: Path) -> Path | None:
-    """The folder ``CURRENT`` names, or None when nothing has been exported yet."""
-    try:
-        name = (Path(dashboard_dir) / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    if not name or "/" in name or name.startswith("."):
-        return None
-    folder = Path(dashboard_dir) / SNAPSHOTS_DIR / name
-    return folder if folder.is_dir() else None
-
-
-def _snapshot_name(as_of: datetime, snapshots: Path) -> str:
-    """A folder name that sorts by export time and is not already taken."""
-    base = as_of.strftime("%Y%m%dT%H%M%S_%fZ")
-    name, suffix = base, 1
-    while (snapshots / name).exists():
-        name = f"{base}-{suffix}"
-        suffix += 1
-    return name
 
 
 def _select_list(con, model: str) -> str:
@@ -102,55 +77,6 @@ def _select_list(con, model: str) -> str:
         else:
             parts.append(quoted)
     return ", ".join(parts)
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f"{_TEMP_PREFIX}{path.name}.{os.getpid()}")
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def prune_snapshots(dashboard_dir: Path, keep: int = KEEP_SNAPSHOTS) -> list[str]:
-    """Delete all but the newest ``keep`` snapshots (never CURRENT's) and stale temp folders.
-
-    Returns the names removed.
-    """
-    snapshots = Path(dashboard_dir) / SNAPSHOTS_DIR
-    if not snapshots.is_dir():
-        return []
-    current = current_snapshot_dir(dashboard_dir)
-    current_name = current.name if current is not None else None
-    finished = sorted(
-        (p.name for p in snapshots.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        reverse=True,
-    )
-    kept = set(finished[:keep])
-    if current_name is not None:
-        kept.add(current_name)
-    removed = []
-    for entry in snapshots.iterdir():
-        # Temp folders of exports that crashed half-way (ours is already renamed).
-        stale_temp = entry.name.startswith(_TEMP_PREFIX)
-        if (entry.is_dir() and (stale_temp or entry.name not in kept)):
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry.name)
-    return removed
 
 
 def export_dashboard_snapshot(
@@ -179,8 +105,8 @@ def export_dashboard_snapshot(
     snapshots.mkdir(parents=True, exist_ok=True)
 
     as_of = datetime.now(UTC)
-    name = _snapshot_name(as_of, snapshots)
-    temp = snapshots / f"{_TEMP_PREFIX}{name}.{os.getpid()}"
+    name = new_snapshot_name(as_of, snapshots)
+    temp = snapshots / f"{TEMP_PREFIX}{name}.{os.getpid()}"
     temp.mkdir()
     exported: list[str] = []
     missing: list[str] = []
@@ -224,31 +150,41 @@ def export_dashboard_snapshot(
                 os.fsync(handle.fileno())
         final = snapshots / name
         os.rename(temp, final)
-        _fsync_dir(snapshots)
+        fsync_dir(snapshots)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    _write_text_atomically(dashboard_dir / CURRENT_FILE, name + "\n")
-    _fsync_dir(dashboard_dir)
-    prune_snapshots(dashboard_dir)
+    publish(dashboard_dir, name)
     return final
 
 
+def is_stale(duckdb_path: Path, dashboard_dir: Path) -> bool:
+    """Whether the warehouse exists and is newer than CURRENT (or nothing was published yet)."""
+    duckdb_path, current = Path(duckdb_path), Path(dashboard_dir) / CURRENT_FILE
+    if not duckdb_path.is_file():
+        return False
+    return not current.is_file() or duckdb_path.stat().st_mtime > current.stat().st_mtime
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Export one snapshot from the command line; a one-line error on failure."""
+    """Entry point of ``engagement-export``: export one snapshot; a one-line error on failure."""
     environ = os.environ if environ is None else environ
-    parser = argparse.ArgumentParser(prog="export", description="Export the dashboard's Parquet snapshot.")
+    parser = OneLineParser(prog="export", description="Export the dashboard's Parquet snapshot.")
     parser.add_argument(
-        "--duckdb-path", type=Path,
-        default=Path(environ.get("ENGAGEMENT_DUCKDB_PATH") or "data/warehouse.duckdb"),
-        help="the warehouse to read (default: $ENGAGEMENT_DUCKDB_PATH or data/warehouse.duckdb)",
+        "--duckdb-path", type=Path, default=settings.DUCKDB_PATH.path(environ),
+        help=f"the warehouse to read (default: ${settings.DUCKDB_PATH.name} or {settings.DUCKDB_PATH.default})",
     )
     parser.add_argument(
-        "--dashboard-dir", type=Path,
-        default=Path(environ.get(DASHBOARD_DIR_ENV) or DEFAULT_DASHBOARD_DIR),
-        help="where snapshots go (default: $ENGAGEMENT_DASHBOARD_DIR or data/dashboard)",
+        "--dashboard-dir", type=Path, default=settings.DASHBOARD_DIR.path(environ),
+        help=f"where snapshots go (default: ${settings.DASHBOARD_DIR.name} or {settings.DASHBOARD_DIR.default})",
+    )
+    parser.add_argument(
+        "--if-stale", action="store_true",
+        help="do nothing unless the warehouse exists and is newer than CURRENT (what `make dashboard` does)",
     )
     args = parser.parse_args(argv)
+    if args.if_stale and not is_stale(args.duckdb_path, args.dashboard_dir):
+        return 0
     try:
         folder = export_dashboard_snapshot(args.duckdb_path, args.dashboard_dir, {"source": "export-cli"})
     except ExportError as error:
@@ -260,7 +196,3 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         + (f" (missing: {', '.join(document['missing'])})" if document["missing"] else "")
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

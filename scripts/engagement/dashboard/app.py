@@ -1,4 +1,4 @@
-"""Engagement dashboard: ``streamlit run dashboard/app.py`` (or ``make dashboard``).
+"""Engagement dashboard: ``streamlit run scripts/engagement/dashboard/app.py`` (or ``make dashboard``).
 
 Reads only the Parquet snapshot ``$ENGAGEMENT_DASHBOARD_DIR/CURRENT`` names (default
 ``data/dashboard``), which the pipeline replaces atomically after each successful
@@ -9,8 +9,6 @@ served, the page re-reads CURRENT every ``$ENGAGEMENT_DASHBOARD_REFRESH_SECONDS`
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,14 +16,12 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from dashboard import charts  # noqa: E402
-from dashboard.data import (  # noqa: E402
+from engagement import settings
+from engagement.dashboard import charts
+from engagement.dashboard.data import (
     SEGMENT_TYPES,
     DashboardData,
     cohort_matrix,
-    current_snapshot,
     dashboard_dir_from_env,
     growth_frame,
     intraday_dau,
@@ -37,8 +33,8 @@ from dashboard.data import (  # noqa: E402
     viewing_matrix,
     viewing_platforms,
 )
+from engagement.snapshot import current_snapshot
 
-REFRESH_ENV = "ENGAGEMENT_DASHBOARD_REFRESH_SECONDS"
 STALE_AFTER_SECONDS = 300
 SEGMENT_CHART_LIMIT = 12
 PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
@@ -46,9 +42,9 @@ PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 def _refresh_seconds() -> float | None:
     try:
-        value = float(os.environ.get(REFRESH_ENV, "10"))
+        value = float(settings.DASHBOARD_REFRESH_SECONDS.value())
     except ValueError:
-        value = 10.0
+        value = float(settings.DASHBOARD_REFRESH_SECONDS.default)
     return value if value > 0 else None
 
 

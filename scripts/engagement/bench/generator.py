@@ -1,11 +1,12 @@
-#!/usr/bin/env python3
 """Benchmark the event generator: events/s per format, peak RSS, projection to 50M events/day.
 
-    python scripts/bench_generator.py [--users 2000000] [--days 2] [--formats parquet,jsonl]
-                                      [--workers 2] [--repeat 3] [--out DIR]
+    engagement-bench generator [--users 2000000] [--days 2] [--formats parquet,jsonl]
+                               [--workers 2] [--repeat 3] [--out DIR]
 
-Each format runs ``generate_events.py --faults default --quiet`` ``--repeat`` times, each
-in a fresh subprocess, and reports the best (shortest event phase) and the median run.
+Each format runs the generator (``python -m engagement.generator.cli --faults default
+--quiet``) ``--repeat`` times, each in a fresh process (so that peak RSS and CPU time
+are the run's own, from ``wait4``), and reports the best (shortest event phase) and the
+median run.
 
 What is timed:
 
@@ -40,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent / "generate_events.py"
+GENERATOR_MODULE = "engagement.generator.cli"
 SEED_SCALE_EVENTS = 50_000_000
 
 
@@ -49,7 +50,7 @@ def bench_one(fmt: str, args: argparse.Namespace, out: Path, rep: int) -> dict:
     target = out / f"{fmt}-{rep}"
     shutil.rmtree(target, ignore_errors=True)
     timings = out / f"timings-{fmt}-{rep}.json"
-    cmd = [sys.executable, str(SCRIPT), "--users", str(args.users), "--days", str(args.days),
+    cmd = [sys.executable, "-m", GENERATOR_MODULE, "--users", str(args.users), "--days", str(args.days),
            "--start-date", args.start_date, "--seed", "1", "--faults", "default", "--format", fmt,
            "--out", str(target), "--quiet", "--timings", str(timings)]
     if args.workers:
@@ -95,9 +96,8 @@ def shard_line(r: dict) -> str:
     return f"{'':8s} per shard (main-thread s; process cpu s): " + " | ".join(parts)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse options, run each format, print a table."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of ``engagement-bench generator``."""
     p.add_argument("--users", type=int, default=2_000_000)
     p.add_argument("--days", type=int, default=2)
     p.add_argument("--start-date", default="2026-01-05")
@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--repeat", type=int, default=3, help="runs per format (best and median reported)")
     p.add_argument("--out", help="keep outputs and timings here (default: a temp dir, removed)")
-    a = p.parse_args(argv)
+
+
+def run(a: argparse.Namespace) -> int:
+    """Run each format, print a table."""
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="bench-gen-"))
     out.mkdir(parents=True, exist_ok=True)
     print(f"workload: --users {a.users:,} --days {a.days} --start-date {a.start_date} --seed 1 --faults default, "
@@ -131,7 +134,3 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
     print(json.dumps(summary, indent=1))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,23 +2,22 @@
 
 No Streamlit here, so every query is testable on its own. The dashboard reads only
 the snapshot that ``<dashboard_dir>/CURRENT`` names (written atomically by
-``scripts/pipeline/export.py``); it never opens the warehouse, so it cannot block
-the pipeline's writer.
+:mod:`engagement.pipeline.export`; the contract is :mod:`engagement.snapshot`); it never
+opens the warehouse, so it cannot block the pipeline's writer.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-DASHBOARD_DIR_ENV = "ENGAGEMENT_DASHBOARD_DIR"
-DEFAULT_DASHBOARD_DIR = Path("data/dashboard")
+from engagement import settings
+from engagement.settings import PROJECT_DIR
+from engagement.snapshot import Snapshot
 
 #: The segment types the breakdown offers, with their labels (the as-of-day values).
 SEGMENT_TYPES: dict[str, str] = {
@@ -31,52 +30,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def dashboard_dir_from_env() -> Path:
-    """``$ENGAGEMENT_DASHBOARD_DIR``, default ``data/dashboard`` (relative to the project)."""
-    value = os.environ.get(DASHBOARD_DIR_ENV)
-    if value:
-        return Path(value)
-    return Path(__file__).resolve().parents[1] / DEFAULT_DASHBOARD_DIR
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One exported snapshot: its folder and what ``_snapshot.json`` says about it."""
-
-    folder: Path
-    as_of: datetime | None
-    models: tuple[str, ...]
-    missing: tuple[str, ...]
-    metadata: dict = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def name(self) -> str:
-        return self.folder.name
-
-    def has(self, model: str) -> bool:
-        return model in self.models and (self.folder / f"{model}.parquet").is_file()
-
-
-def current_snapshot(dashboard_dir: Path) -> Snapshot | None:
-    """The snapshot CURRENT names, or None when there is none (yet)."""
-    dashboard_dir = Path(dashboard_dir)
-    try:
-        name = (dashboard_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    if not name or "/" in name or name.startswith("."):
-        return None
-    folder = dashboard_dir / "snapshots" / name
-    try:
-        document = json.loads((folder / "_snapshot.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    as_of = None
-    if document.get("as_of"):
-        as_of = datetime.fromisoformat(str(document["as_of"]).replace("Z", "+00:00"))
-        if as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=UTC)
-    models = tuple(m for m in document.get("models", []) if (folder / f"{m}.parquet").is_file())
-    return Snapshot(folder, as_of, models, tuple(document.get("missing", [])), document)
+    """``$ENGAGEMENT_DASHBOARD_DIR``; its default ``data/dashboard`` is taken relative to the project."""
+    return settings.DASHBOARD_DIR.path(root=PROJECT_DIR)
 
 
 @dataclass

@@ -4,7 +4,8 @@ The numbers are synthetic but keep the marts' identities (DAU = new + retained +
 resurrected, DAU <= WAU <= MAU), and a few are fixed so tests can look for them on
 the page: the as-of day's DAU is :data:`AS_OF_DAU`.
 
-    python -m dashboard.sample_data <warehouse.duckdb>     # then export it with pipeline/export.py
+    (cd tests/python && ../../.venv/bin/python -m support.sample_data /tmp/sample.duckdb)
+    .venv/bin/engagement-export --duckdb-path /tmp/sample.duckdb   # then publish it for the dashboard
 """
 
 from __future__ import annotations
@@ -269,6 +270,6 @@ def build_sample_warehouse(path: Path, realtime: bool = True, now: datetime | No
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        print("usage: python -m dashboard.sample_data <warehouse.duckdb>", file=sys.stderr)
+        print("usage: python -m support.sample_data <warehouse.duckdb>  (from tests/python)", file=sys.stderr)
         sys.exit(2)
     print(build_sample_warehouse(Path(sys.argv[1])))

@@ -1,16 +1,16 @@
-#!/usr/bin/env python3
 """Benchmark of stream mode: lag from arrival to visibility and batch duration.
 
-    python scripts/bench_stream.py                       # 1M users (1/100 of the seed scale), 60x for 300 s,
-                                                         # then 240x and 960x for 150 s each
-    python scripts/bench_stream.py --trials 60:300,120:150 --users 1000000
+    engagement-bench stream                       # 1M users (1/100 of the seed scale), 60x for 300 s,
+                                                  # then 240x and 960x for 150 s each
+    engagement-bench stream --trials 60:300,120:150 --users 1000000
 
-Steps (all through the real command lines):
+Steps (all through the real command line, ``python -m engagement.stream.cli``, one fresh
+process per step so that each trial starts like ``make stream`` does):
 
-1. bootstrap (timed, not part of the figures): ``run_stream.py --with-generator`` lands
+1. bootstrap (timed, not part of the figures): ``engagement-stream --with-generator`` lands
    ``--history-days`` of history with one batch run of the generator and builds the
    real-time selection on it once (an empty warehouse's first batch);
-2. one trial per ``speed:seconds``: ``run_stream.py --with-generator --speed S
+2. one trial per ``speed:seconds``: ``engagement-stream --with-generator --speed S
    --duration T --interval I`` (the generator resumes its clock where the previous trial
    stopped); the runner's ``pipeline_runs`` rows of the trial are then summarised:
    events landed per real second, batch duration and lag percentiles. ``lag`` is the
@@ -35,14 +35,13 @@ from pathlib import Path
 
 import duckdb
 
-SCRIPTS = Path(__file__).resolve().parent
-sys.path.insert(0, str(SCRIPTS))
+from engagement.stream.runner import percentile
 
-from pipeline.stream_runner import percentile  # noqa: E402
+STREAM_MODULE = "engagement.stream.cli"
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bench_stream", description=__doc__.splitlines()[0])
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of ``engagement-bench stream``."""
     p.add_argument("--users", type=int, default=1_000_000)
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--start-date", default="2026-03-02")
@@ -53,11 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", default="60:300,240:150,960:150", help="speed:seconds,...")
     p.add_argument("--workdir", type=Path, default=Path("data/bench_stream"))
     p.add_argument("--fresh", action="store_true", help="delete the work directory first")
-    return p
 
 
 def _run_stream(args, workdir: Path, speed: float, duration: float, interval: float, log: Path) -> float:
-    command = [sys.executable, str(SCRIPTS / "run_stream.py"), "--with-generator",
+    command = [sys.executable, "-m", STREAM_MODULE, "--with-generator",
                "--users", str(args.users), "--days", str(args.days), "--start-date", args.start_date,
                "--seed", str(args.seed), "--history-days", str(args.history_days),
                "--flush-minutes", str(args.flush_minutes), "--speed", str(speed),
@@ -93,9 +91,8 @@ def _fmt(values: list[float]) -> str:
     return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f} / {max(values):.1f}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run the bootstrap and the trials; print the table."""
-    args = _parser().parse_args(argv)
     workdir = args.workdir.resolve()
     if args.fresh:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -137,7 +134,3 @@ def main(argv: list[str] | None = None) -> int:
               f"{'yes' if r[9] else 'no'} | {r[10]:.2f} / {r[11]:.2f} |")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; log: {log}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,7 +7,7 @@ empty skeleton. This drives the same headless Chromium over the DevTools protoco
 on a pipe (``--remote-debugging-pipe``: no port, standard library only) and polls
 the page until a condition holds.
 
-    python -m dashboard.headless http://127.0.0.1:8501/ data/test/dashboard.png --min-charts 3
+    cd tests/python && ../../.venv/bin/python -m support.headless http://127.0.0.1:8501/ /tmp/page.png --min-charts 3
 """
 
 from __future__ import annotations

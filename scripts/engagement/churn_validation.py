@@ -13,7 +13,7 @@ labels, for every scoring day D whose label window is fully observed:
 For each label it prints the pooled base rate, top-decile precision, recall and lift
 (precision / base rate), then each reason's churn rate when it holds and when it does not.
 
-    .venv/bin/python scripts/churn_validation.py --duckdb-path data/warehouse.duckdb \
+    engagement-churn-validation --duckdb-path data/warehouse.duckdb \
         --truth data/landing/_truth/users.parquet
 
 Exit codes: 0 ok, 1 the dbt evaluation model disagrees with the recomputation, 2 bad input.
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from engagement import settings
+from engagement.cli import OneLineParser
 
 PROG = "churn_validation"
 REASONS: tuple[str, ...] = (
@@ -231,12 +233,11 @@ def format_table(results: Sequence[tuple[str, Sequence[dt.date], DecileMetrics]]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Command-line arguments (argparse exits 2 with a one-line message on bad input)."""
-    landing = os.environ.get("ENGAGEMENT_LANDING_DIR", "data/landing")
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duckdb-path", type=Path,
-                        default=Path(os.environ.get("ENGAGEMENT_DUCKDB_PATH", "data/warehouse.duckdb")),
-                        help="warehouse file (default $ENGAGEMENT_DUCKDB_PATH or data/warehouse.duckdb)")
+    """Command-line arguments (bad input exits 2 with a one-line message)."""
+    landing = settings.LANDING_DIR.path()
+    parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duckdb-path", type=Path, default=settings.DUCKDB_PATH.path(),
+                        help=f"warehouse file (default ${settings.DUCKDB_PATH.name} or {settings.DUCKDB_PATH.default})")
     parser.add_argument("--truth", type=Path, default=None,
                         help="generator ground truth users.parquet (default <landing>/_truth/users.parquet "
                              "when it exists; the truth rows are skipped without it)")
@@ -252,7 +253,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.truth is None:
-        default_truth = Path(landing) / "_truth" / "users.parquet"
+        default_truth = landing / "_truth" / "users.parquet"
         args.truth = default_truth if default_truth.is_file() else None
     return args
 
@@ -342,14 +343,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point."""
+    """Entry point of ``engagement-churn-validation``."""
     args = parse_args(argv)
     try:
         return run(args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
