@@ -1,6 +1,6 @@
-"""engagement.churn_validation (engagement-churn-validation): metric and label functions on hand-made inputs, the CLI's
-one-line errors, and (when CHURN_VALIDATION_DUCKDB_PATH points at a built warehouse) a run
-against a real warehouse. Builds nothing."""
+"""engagement.churn_validation (engagement-churn-validation): metric and label functions on
+hand-made inputs, the CLI's one-line errors, and (when CHURN_VALIDATION_DUCKDB_PATH points
+at a built warehouse) a run against a real warehouse. Builds nothing."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support.commands import entry_point
 from engagement import churn_validation as cv
+from support.commands import entry_point
 
 COMMAND = "engagement-churn-validation"
 D = dt.date(2026, 2, 10)
