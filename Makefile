@@ -8,22 +8,23 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
-export PYTHONPATH := $(CURDIR)/scripts
+
+# Paths (warehouse, landing zone, dashboard and stream folders) are not set here: every
+# command reads them from the environment with the defaults in scripts/engagement/settings.py
+# (`$(BIN)/python -m engagement.settings` lists them).
 
 # The demo data set: tens of thousands of users over about two months.
 DEMO_USERS ?= 30000
 DEMO_DAYS ?= 60
 DEMO_START ?= 2026-01-01
 DEMO_SEED ?= 42
-export ENGAGEMENT_DUCKDB_PATH ?= data/warehouse.duckdb
-export ENGAGEMENT_LANDING_DIR ?= data/landing
 
-# The web dashboard (Streamlit) reads the Parquet snapshot in $(ENGAGEMENT_DASHBOARD_DIR), never the warehouse.
-export ENGAGEMENT_DASHBOARD_DIR ?= data/dashboard
+# The web dashboard (Streamlit) reads the Parquet snapshot in $ENGAGEMENT_DASHBOARD_DIR, never the warehouse.
+DASHBOARD_APP := scripts/engagement/dashboard/app.py
 DASHBOARD_PORT ?= 8501
 STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false --server.address 127.0.0.1 \
 	--server.port $(DASHBOARD_PORT) --client.toolbarMode viewer
@@ -32,7 +33,10 @@ STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false --ser
 STREAM_USERS ?= 30000
 STREAM_SPEED ?= 60
 STREAM_INTERVAL ?= 30
-STREAM_DIR ?= data/stream
+# Stream mode's folder is $ENGAGEMENT_STREAM_DIR (default data/stream); `make stream STREAM_DIR=...` sets it.
+ifdef STREAM_DIR
+export ENGAGEMENT_STREAM_DIR := $(STREAM_DIR)
+endif
 
 # The data set `make test` builds with dbt (small: CI must stay fast).
 TEST_DIR := data/test
@@ -43,30 +47,35 @@ TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults de
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## create .venv with the pinned dependencies (quick when already done)
+install: $(STAMP) ## create .venv with the pinned dependencies and the package (quick when already done)
 
-$(STAMP): requirements.lock requirements.txt
+# The lock is the exact set of versions; the package itself is installed editable on top,
+# without resolving again (--no-deps), and pip check proves the lock satisfies pyproject.toml.
+$(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.11 not found" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip check --disable-pip-version-check
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 run: install ## the main job: generate demo data, dbt build, print the latest day's metrics
-	$(BIN)/python scripts/run_pipeline.py --users $(DEMO_USERS) --days $(DEMO_DAYS) \
+	$(BIN)/engagement-run --users $(DEMO_USERS) --days $(DEMO_DAYS) \
 		--start-date $(DEMO_START) --seed $(DEMO_SEED) --faults default
 
 generate: install ## only generate the demo landing zone
-	$(BIN)/python scripts/generate_events.py --users $(DEMO_USERS) --days $(DEMO_DAYS) \
-		--start-date $(DEMO_START) --seed $(DEMO_SEED) --faults default --out $(ENGAGEMENT_LANDING_DIR)
+	$(BIN)/engagement-generate --users $(DEMO_USERS) --days $(DEMO_DAYS) \
+		--start-date $(DEMO_START) --seed $(DEMO_SEED) --faults default \
+		--out "$$($(BIN)/python -m engagement.settings ENGAGEMENT_LANDING_DIR)"
 
 build: install ## only run dbt build on the current landing zone
 	$(BIN)/dbt build
 
 summary: install ## only print the metrics summary from the warehouse
-	$(BIN)/python scripts/run_pipeline.py --summary-only
+	$(BIN)/engagement-summary
 
-test: install browser lint dbt-test pytest ## the whole suite (ends with pytest's summary line)
+test: install lint dbt-test pytest ## the whole suite (ends with pytest's summary line; installs no system package)
 
 lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templater
 	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
@@ -74,7 +83,7 @@ lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templ
 
 dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) on generated test data
 	rm -rf $(TEST_DIR)/build && mkdir -p $(TEST_DIR)/build
-	$(BIN)/python scripts/generate_events.py $(TEST_ARGS) --out $(TEST_DIR)/build/landing --quiet
+	$(BIN)/engagement-generate $(TEST_ARGS) --out $(TEST_DIR)/build/landing --quiet
 	ENGAGEMENT_LANDING_DIR=$(TEST_DIR)/build/landing ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/build/warehouse.duckdb \
 		$(BIN)/dbt build --target-path $(TEST_DIR)/build/target
 
@@ -82,27 +91,24 @@ pytest: install ## the pytest suite (generator, pipeline end-to-end, metric reco
 	$(BIN)/python -m pytest
 
 bench: install ## benchmarks: generator throughput and peak memory
-	$(BIN)/python scripts/bench_generator.py
+	$(BIN)/engagement-bench generator
 
 dashboard: install ## serve the web dashboard on localhost:8501 (exports the warehouse first when it is newer)
-	@if [ -f "$(ENGAGEMENT_DUCKDB_PATH)" ] && { [ ! -f "$(ENGAGEMENT_DASHBOARD_DIR)/CURRENT" ] || \
-		[ "$(ENGAGEMENT_DUCKDB_PATH)" -nt "$(ENGAGEMENT_DASHBOARD_DIR)/CURRENT" ]; }; then \
-		$(BIN)/python -m pipeline.export || echo "dashboard: serving the previous snapshot" >&2; fi
+	@$(BIN)/engagement-export --if-stale || echo "dashboard: serving the previous snapshot" >&2
 	@echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (Ctrl-C to stop)"
-	$(BIN)/streamlit run dashboard/app.py $(STREAMLIT_FLAGS)
+	$(BIN)/streamlit run $(DASHBOARD_APP) $(STREAMLIT_FLAGS)
 
 stream: install ## stream mode: generator at 60x + micro-batch runner every 30 s + dashboard; Ctrl-C stops
-	mkdir -p $(STREAM_DIR)
-	$(BIN)/streamlit run dashboard/app.py $(STREAMLIT_FLAGS) > $(STREAM_DIR)/dashboard.log 2>&1 & dashboard=$$!; \
+	stream_dir="$$($(BIN)/python -m engagement.settings ENGAGEMENT_STREAM_DIR)"; mkdir -p "$$stream_dir"; \
+	$(BIN)/streamlit run $(DASHBOARD_APP) $(STREAMLIT_FLAGS) > "$$stream_dir/dashboard.log" 2>&1 & dashboard=$$!; \
 	trap 'kill $$dashboard 2>/dev/null || true' EXIT INT TERM; \
-	echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (log: $(STREAM_DIR)/dashboard.log)"; \
-	$(BIN)/python scripts/run_stream.py --with-generator --users $(STREAM_USERS) --days $(DEMO_DAYS) \
+	echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (log: $$stream_dir/dashboard.log)"; \
+	$(BIN)/engagement-stream --with-generator --users $(STREAM_USERS) --days $(DEMO_DAYS) \
 		--start-date $(DEMO_START) --seed $(DEMO_SEED) --speed $(STREAM_SPEED) --interval $(STREAM_INTERVAL) \
-		--landing-dir $(STREAM_DIR)/landing --duckdb-path $(STREAM_DIR)/warehouse.duckdb \
 		$(if $(DURATION),--duration $(DURATION))
 
 bench-stream: install ## stream benchmark: lag and batch duration at 1/100 of the seed scale (~12 min)
-	$(BIN)/python scripts/bench_stream.py
+	$(BIN)/engagement-bench stream
 
 browser: ## install Debian's chromium for the dashboard's browser test (needs root; quick when present)
 	@scripts/install_browser.sh || { test -z "$${CI:-}" && \

@@ -1,20 +1,20 @@
-"""scripts/churn_validation.py: metric and label functions on hand-made inputs, the CLI's
-one-line errors, and (when CHURN_VALIDATION_DUCKDB_PATH points at a built warehouse) a run
-against a real warehouse. Builds nothing."""
+"""engagement.churn_validation (engagement-churn-validation): metric and label functions on
+hand-made inputs, the CLI's one-line errors, and (when CHURN_VALIDATION_DUCKDB_PATH points
+at a built warehouse) a run against a real warehouse. Builds nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import churn_validation as cv
+from engagement import churn_validation as cv
+from support.commands import entry_point
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "churn_validation.py"
+COMMAND = "engagement-churn-validation"
 D = dt.date(2026, 2, 10)
 
 
@@ -108,7 +108,7 @@ def test_per_day_metrics_and_reason_rates() -> None:
 
 @pytest.mark.parametrize("args", [["--outcome-days", "0"], ["--truth-days", "x"]])
 def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
-    result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([entry_point(COMMAND), *args], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("churn_validation: error:")
@@ -116,7 +116,7 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
 
 def test_missing_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--duckdb-path", str(tmp_path / "none.duckdb")],
+        [entry_point(COMMAND), "--duckdb-path", str(tmp_path / "none.duckdb")],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2
@@ -127,7 +127,7 @@ def test_missing_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
                     reason="set CHURN_VALIDATION_DUCKDB_PATH to a warehouse with models/marts/churn built")
 def test_against_a_built_warehouse() -> None:
     """The dbt evaluation model agrees with the recomputation (exit 0) and the table prints."""
-    cmd = [sys.executable, str(SCRIPT), "--duckdb-path", os.environ["CHURN_VALIDATION_DUCKDB_PATH"]]
+    cmd = [entry_point(COMMAND), "--duckdb-path", os.environ["CHURN_VALIDATION_DUCKDB_PATH"]]
     if os.environ.get("CHURN_VALIDATION_TRUTH"):
         cmd += ["--truth", os.environ["CHURN_VALIDATION_TRUTH"]]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)

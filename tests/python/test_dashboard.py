@@ -5,26 +5,24 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT_DIR))
-
 if os.environ.get("CI", "").strip().lower() in ("", "0", "false", "no"):  # outside CI only: there it must fail
     pytest.importorskip("streamlit", reason="the dashboard's dependencies are not installed (make install)")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from dashboard import data as dashboard_data  # noqa: E402
-from dashboard import sample_data  # noqa: E402
-from pipeline.export import export_dashboard_snapshot  # noqa: E402
+from engagement.dashboard import data as dashboard_data  # noqa: E402
+from engagement.pipeline.export import export_dashboard_snapshot  # noqa: E402
+from engagement.settings import PROJECT_DIR  # noqa: E402
+from engagement.snapshot import current_snapshot  # noqa: E402
+from support import sample_data  # noqa: E402
 
-APP = str(PROJECT_DIR / "dashboard" / "app.py")
+APP = str(PROJECT_DIR / "scripts" / "engagement" / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +45,7 @@ def batch_snapshot_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def loaded(snapshot_dir) -> dashboard_data.DashboardData:
-    return dashboard_data.load_dashboard_data(dashboard_data.current_snapshot(snapshot_dir))
+    return dashboard_data.load_dashboard_data(current_snapshot(snapshot_dir))
 
 
 def _app(monkeypatch, dashboard_dir: Path) -> AppTest:
@@ -122,9 +120,9 @@ def test_pipeline_health_percentiles_skip_failed_batches(loaded) -> None:
 
 
 def test_no_current_means_no_snapshot(tmp_path) -> None:
-    assert dashboard_data.current_snapshot(tmp_path) is None
+    assert current_snapshot(tmp_path) is None
     (tmp_path / "CURRENT").write_text("does-not-exist\n")
-    assert dashboard_data.current_snapshot(tmp_path) is None
+    assert current_snapshot(tmp_path) is None
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The served dashboard in headless Chromium: charts render with real numbers, and refresh live.
 
-Serves ``dashboard/app.py`` with ``streamlit run`` on a free localhost port over a
-sample snapshot, opens it in Debian's chromium (installed by
-``scripts/install_browser.sh``), checks the DOM and saves a screenshot to
-``data/test/dashboard.png``. Skipped only when Chromium is missing outside CI; with
-``CI`` set, a missing browser is a failure.
+Serves ``scripts/engagement/dashboard/app.py`` with ``streamlit run`` on a free localhost
+port over a sample snapshot, opens it in Debian's chromium (installed by ``make browser``,
+i.e. ``scripts/install_browser.sh``; ``make test`` installs no system package), checks the
+DOM and saves a screenshot to ``data/test/dashboard.png``. Skipped, with the reason, only
+when Chromium is missing outside CI; with ``CI`` set, a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT_DIR))
-
 if os.environ.get("CI", "").strip().lower() in ("", "0", "false", "no"):  # outside CI only: there it must fail
     pytest.importorskip("streamlit", reason="the dashboard's dependencies are not installed (make install)")
 
-from dashboard import sample_data  # noqa: E402
-from dashboard.headless import HeadlessPage, find_chromium  # noqa: E402
-from pipeline.export import export_dashboard_snapshot  # noqa: E402
+from engagement.pipeline.export import export_dashboard_snapshot  # noqa: E402
+from engagement.settings import PROJECT_DIR  # noqa: E402
+from support import sample_data  # noqa: E402
+from support.headless import HeadlessPage, find_chromium  # noqa: E402
 
+APP = PROJECT_DIR / "scripts" / "engagement" / "dashboard" / "app.py"
 SCREENSHOT = PROJECT_DIR / "data" / "test" / "dashboard.png"
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHARTS_ON_PAGE = 9
@@ -40,8 +39,8 @@ def chromium() -> str:
     path = find_chromium()
     if path is None:
         if IN_CI:
-            pytest.fail("Chromium is missing in CI: the set-up must run scripts/install_browser.sh")
-        pytest.skip("Chromium is not installed (run scripts/install_browser.sh); the browser test runs in CI")
+            pytest.fail("Chromium is missing in CI: run `make browser` before `make test` (.ci/run does)")
+        pytest.skip("Chromium is not installed: `make browser` installs it (needs root); CI runs this test")
     return path
 
 
@@ -63,11 +62,10 @@ def served(tmp_path_factory, chromium):
         **os.environ,
         "ENGAGEMENT_DASHBOARD_DIR": str(dashboard_dir),
         "ENGAGEMENT_DASHBOARD_REFRESH_SECONDS": "2",
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_DIR / "scripts"), os.environ.get("PYTHONPATH", "")]),
     }
     log = open(root / "streamlit.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "dashboard" / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(APP),
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.address", "127.0.0.1", "--server.port", str(port),
          "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"],

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipeline import export
-from pipeline.export import (
-    DASHBOARD_MODELS,
-    ExportError,
-    current_snapshot_dir,
-    export_dashboard_snapshot,
-    prune_snapshots,
-)
+from engagement.pipeline import export
+from engagement.pipeline.export import DASHBOARD_MODELS, ExportError, export_dashboard_snapshot
+from engagement.snapshot import current_snapshot_dir, prune_snapshots
 
 
 def _warehouse(path: Path, models: tuple[str, ...] = ("fct_active_user_fast", "agg_weekly_lifecycle")) -> Path:
@@ -178,3 +174,20 @@ def test_cli_reports_one_line(tmp_path, capsys) -> None:
                         "--dashboard-dir", str(tmp_path / "dash")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("export: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_if_stale_exports_only_a_warehouse_newer_than_current(tmp_path, capsys) -> None:
+    """`make dashboard`'s check: no warehouse, or one older than CURRENT, exports nothing."""
+    dash = tmp_path / "dash"
+    args = ["--duckdb-path", str(tmp_path / "w.duckdb"), "--dashboard-dir", str(dash), "--if-stale"]
+    assert export.main(args) == 0 and not dash.exists(), "no warehouse: nothing to do, no error"
+    warehouse = _warehouse(tmp_path / "w.duckdb")
+    assert export.is_stale(warehouse, dash)
+    assert export.main(args) == 0 and "2 models" in capsys.readouterr().out
+    first = current_snapshot_dir(dash)
+    assert not export.is_stale(warehouse, dash)
+    assert export.main(args) == 0 and capsys.readouterr().out == ""
+    assert current_snapshot_dir(dash) == first
+    later = (dash / "CURRENT").stat().st_mtime + 5
+    os.utime(warehouse, (later, later))
+    assert export.main(args) == 0 and current_snapshot_dir(dash) != first

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generate_events.py"
+from support.commands import entry_point
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([entry_point("engagement-generate"), *args], capture_output=True, text=True, timeout=120)
 
 
 def good(out: Path, **over: str) -> list[str]:

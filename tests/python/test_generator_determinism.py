@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streamsim.cli import main
+from engagement.generator.cli import main
 
 BASE = ["--users", "2500", "--days", "3", "--start-date", "2026-03-27", "--seed", "11",
         "--faults", "default", "--shard-size", "1000", "--flush-minutes", "30", "--quiet"]

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from streamsim.cli import main
-from streamsim.validate import iter_event_rows, parse_ts, read_lines
+from engagement.generator.cli import main
+from engagement.generator.validate import iter_event_rows, parse_ts, read_lines
 
 START = dt.date(2026, 2, 2)  # a Monday
 DAYS = 14

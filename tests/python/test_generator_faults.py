@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from streamsim.cli import main
-from streamsim.faults import CATEGORIES, FAULT_RATES
-from streamsim.validate import classify_tree, event_files, iter_event_rows, normalised, read_lines
+from engagement.generator.cli import main
+from engagement.generator.faults import CATEGORIES, FAULT_RATES
+from engagement.generator.validate import classify_tree, event_files, iter_event_rows, normalised, read_lines
 
 ARGS = ["--users", "20000", "--days", "3", "--start-date", "2026-01-05", "--seed", "5", "--quiet"]
 
@@ -33,7 +33,7 @@ def valid_events(root: Path) -> dict[str, tuple]:
     """event_id -> normalised first valid delivery."""
     rows = sorted((rec for _, rec in iter_event_rows(root) if rec is not None),
                   key=lambda r: r["ingested_at"] or "")
-    from streamsim.validate import classify
+    from engagement.generator.validate import classify
     seen: dict = {}
     out = {}
     for rec in rows:
@@ -102,7 +102,7 @@ def test_valid_variants_and_schema_drift(runs):
 
 
 def test_duplicates_arrive_strictly_later_within_limit(runs):
-    from streamsim.validate import parse_ts
+    from engagement.generator.validate import parse_ts
     import datetime as dt
     first: dict[str, dict] = {}
     dups = 0

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from streamsim.cli import main
-from streamsim.validate import (EVENT_KEYS, MEDIA_KEYS, USER_KEYS, classify, iter_event_rows,
+from engagement.generator.cli import main
+from engagement.generator.validate import (EVENT_KEYS, MEDIA_KEYS, USER_KEYS, classify, iter_event_rows,
                                 parse_ts, read_lines)
 
 ARGS = ["--users", "4000", "--days", "3", "--start-date", "2026-10-23", "--seed", "3",
@@ -140,7 +140,7 @@ def test_no_temp_files_and_globs_see_whole_files(landing):
     for root in landing.values():
         hidden = [p for p in root.rglob("*") if p.name.startswith((".", "_")) and p.is_file()]
         assert hidden == []
-    from streamsim.landing import atomic_write
+    from engagement.generator.landing import atomic_write
     tmp = landing["jsonl"] / "scratch"
     atomic_write(tmp, "x/part-0000-00.jsonl.gz", b"abc")
     assert [p.name for p in (tmp / "x").iterdir()] == ["part-0000-00.jsonl.gz"]

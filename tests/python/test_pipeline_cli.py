@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
-from pipeline.dbt import PROJECT_DIR
-
-RUNNER = PROJECT_DIR / "scripts" / "run_pipeline.py"
+from support.commands import entry_point
 
 
 @pytest.mark.parametrize(
@@ -23,7 +20,7 @@ RUNNER = PROJECT_DIR / "scripts" / "run_pipeline.py"
 )
 def test_bad_arguments_give_one_line_and_exit_2(args: list[str], tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, str(RUNNER), *args, "--landing-dir", str(tmp_path / "l"),
+        [entry_point("engagement-run"), *args, "--landing-dir", str(tmp_path / "l"),
          "--duckdb-path", str(tmp_path / "w.duckdb")],
         capture_output=True, text=True, timeout=120,
     )
@@ -36,7 +33,7 @@ def test_bad_arguments_give_one_line_and_exit_2(args: list[str], tmp_path) -> No
 
 def test_summary_of_a_missing_warehouse_is_a_one_line_error(tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, str(RUNNER), "--summary-only", "--duckdb-path", str(tmp_path / "none.duckdb")],
+        [entry_point("engagement-run"), "--summary-only", "--duckdb-path", str(tmp_path / "none.duckdb")],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import sys
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -21,11 +20,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.dbt import PROJECT_DIR, DbtTarget, run_dbt
+from engagement.pipeline.dbt import DbtTarget, run_dbt
+from support.commands import entry_point
 
 pytestmark = pytest.mark.slow
 
-GENERATOR = PROJECT_DIR / "scripts" / "generate_events.py"
 START = date(2026, 3, 2)  # a Monday; DST in the US starts on 2026-03-08, inside the run
 DAYS = 12
 BASE_ARGS = ["--users", "1500", "--days", str(DAYS), "--start-date", START.isoformat(), "--seed", "11"]
@@ -48,7 +47,7 @@ MARTS = {
 
 
 def _generate(out: Path, faults: str, window: tuple[str | None, str | None] = (None, None)) -> None:
-    command = [sys.executable, str(GENERATOR), *BASE_ARGS, "--faults", faults, "--out", str(out), "--quiet"]
+    command = [entry_point("engagement-generate"), *BASE_ARGS, "--faults", faults, "--out", str(out), "--quiet"]
     if window[0]:
         command += ["--arrived-from", window[0]]
     if window[1]:
@@ -324,7 +323,7 @@ def test_rollup_matches_independent_recomputation_from_raw_files(
 
 
 def test_summary_reports_the_newest_complete_day(faults_default_and_none: tuple[Path, Path, Path]) -> None:
-    from pipeline.summary import render_summary
+    from engagement.pipeline.summary import render_summary
 
     _, with_faults, _ = faults_default_and_none
     with duckdb.connect(str(with_faults), read_only=True) as con:

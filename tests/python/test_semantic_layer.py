@@ -33,7 +33,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.dbt import PROJECT_DIR, DbtTarget, run_dbt
+from engagement.pipeline.dbt import PROJECT_DIR, DbtTarget, run_dbt
+from support.commands import entry_point
 
 MF = Path(sys.executable).parent / "mf"
 
@@ -45,7 +46,6 @@ pytestmark = [
     ),
 ]
 
-GENERATOR = PROJECT_DIR / "scripts" / "generate_events.py"
 START = date(2026, 2, 18)  # 14 days: crosses a month end and two week boundaries
 DAYS = 14
 GENERATOR_ARGS = ["--users", "800", "--days", str(DAYS), "--start-date", START.isoformat(), "--seed", "23"]
@@ -105,7 +105,7 @@ def semantic_layer(tmp_path_factory: pytest.TempPathFactory) -> SemanticLayer:
     warehouse = root / "semantic.duckdb"
     target_path = root / "target"
     subprocess.run(
-        [sys.executable, str(GENERATOR), *GENERATOR_ARGS, "--faults", "default", "--out", str(landing), "--quiet"],
+        [entry_point("engagement-generate"), *GENERATOR_ARGS, "--faults", "default", "--out", str(landing), "--quiet"],
         check=True,
     )
     target = DbtTarget(duckdb_path=warehouse, landing_dir=landing, target_path=target_path)

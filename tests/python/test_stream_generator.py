@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import gzip
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from streamsim.stream import StreamGenerator, config_from_args, main as stream_main
-
-from pipeline.dbt import PROJECT_DIR
+from engagement.generator.stream import StreamGenerator, config_from_args, main as stream_main
+from support.commands import entry_point
 
 BASE = ["--users", "2500", "--days", "3", "--start-date", "2026-03-27", "--seed", "11",
         "--faults", "default", "--shard-size", "1000"]
@@ -19,7 +17,7 @@ BASE = ["--users", "2500", "--days", "3", "--start-date", "2026-03-27", "--seed"
 
 def batch_main(args: list[str]) -> int:
     """The batch generator in a subprocess (it forks workers: never fork a threaded pytest)."""
-    return subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / "generate_events.py"), *args]).returncode
+    return subprocess.run([entry_point("engagement-generate"), *args]).returncode
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -82,7 +80,7 @@ def test_files_land_over_time_and_atomically(tmp_path):
 
 
 def test_bad_arguments_fail_with_one_line():
-    result = subprocess.run([sys.executable, str(PROJECT_DIR / "scripts" / "stream_events.py"), *BASE,
+    result = subprocess.run([entry_point("engagement-stream-events"), *BASE,
                              "--out", "/tmp/unused-stream-out", "--start-at", "2026-03-28T06:07"],
                             capture_output=True, text=True)
     assert result.returncode == 2

@@ -1,8 +1,10 @@
 """Micro-batch runner: lock, retries, freshness records, idempotence after a failed batch,
-and one short end-to-end stream (generator + runner) through the real dbt project."""
+one short end-to-end stream (generator + runner) through the real dbt project, and the
+stream generator dying with its runner."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,11 +13,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
-from pipeline.dbt import PROJECT_DIR, DbtError, DbtTarget
-from pipeline.stream_runner import (ParsedProjectDbt, RunnerConfig, StreamRunner, WarehouseLock, percentile)
+from engagement.pipeline.dbt import PROJECT_DIR, DbtError, DbtTarget, ParsedProjectDbt
+from engagement.stream.lock import WarehouseLock
+from engagement.stream.runlog import PIPELINE_RUNS_DDL
+from engagement.stream.runner import RunnerConfig, StreamRunner, percentile
+from support.commands import entry_point
 
-SCRIPTS = PROJECT_DIR / "scripts"
 GEN = ["--users", "1500", "--days", "6", "--start-date", "2026-03-02", "--seed", "3", "--faults", "default"]
 
 
@@ -33,7 +38,7 @@ def _runs(path: Path) -> list[tuple]:
 
 def test_second_runner_exits_with_one_clear_line(tmp_path):
     with WarehouseLock(tmp_path / "w.duckdb"):
-        result = subprocess.run([sys.executable, str(SCRIPTS / "run_stream.py"), "--duckdb-path",
+        result = subprocess.run([entry_point("engagement-stream"), "--duckdb-path",
                                  str(tmp_path / "w.duckdb"), "--landing-dir", str(tmp_path), "--duration", "1"],
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
@@ -65,6 +70,16 @@ def test_batch_failing_every_attempt_is_recorded_as_failed(tmp_path):
     assert runner.next_batch_id() == 8
 
 
+def test_pipeline_runs_source_documents_every_column_of_the_ddl():
+    """The dbt source declaring the run log lists exactly the columns the runner creates."""
+    ddl_columns = [line.split()[0] for line in PIPELINE_RUNS_DDL.strip().splitlines()[1:-1]]
+    sources = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "pipeline" / "_pipeline__sources.yml").read_text())
+    (source,) = [s for s in sources["sources"] if s["name"] == "pipeline"]
+    (table,) = [t for t in source["tables"] if t["name"] == "pipeline_runs"]
+    assert [c["name"] for c in table["columns"]] == ddl_columns
+    assert all(c.get("description") for c in table["columns"])
+
+
 def test_percentile_nearest_rank():
     assert percentile([1, 2, 3, 4], 50) == 2 and percentile([1, 2, 3, 4], 95) == 4
     assert percentile([5.0], 95) == 5.0
@@ -87,16 +102,22 @@ def _snapshot(path: Path) -> dict[str, list[tuple]]:
         return out
 
 
+STREAM_BATCHES = 3
+
+
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory):
-    """Three days of history, then a stream at 7200x (2 simulated hours a second) with a
-    runner every 2 s for ~14 s, through the real CLI (``--with-generator``)."""
+    """Three days of history, then a stream at 1200x (20 simulated minutes, two file sets, a
+    second) with a runner every 2 s for exactly three batches, through the real CLI
+    (``--with-generator``). The run counts batches, not seconds: a slow machine makes
+    batches longer, never fewer. At 1200x the stream's three event days take 3.6 minutes
+    and its clock runs 8.4 more for late arrivals, far longer than three batches."""
     root = tmp_path_factory.mktemp("stream")
-    command = [sys.executable, str(SCRIPTS / "run_stream.py"), "--with-generator", *GEN[:-2],
-               "--faults", "default", "--speed", "7200", "--flush-minutes", "10", "--history-days", "3",
-               "--interval", "2", "--duration", "14", "--no-export",
+    command = [entry_point("engagement-stream"), "--with-generator", *GEN[:-2],
+               "--faults", "default", "--speed", "1200", "--flush-minutes", "10", "--history-days", "3",
+               "--interval", "2", "--max-batches", str(STREAM_BATCHES), "--no-export",
                "--landing-dir", str(root / "landing"), "--duckdb-path", str(root / "w.duckdb")]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr + result.stdout
     return root, result.stdout
 
@@ -104,7 +125,7 @@ def streamed(tmp_path_factory):
 def test_stream_end_to_end_records_freshness(streamed):
     root, stdout = streamed
     runs = _runs(root / "w.duckdb")
-    assert len(runs) >= 3
+    assert len(runs) == STREAM_BATCHES
     assert all(status == "success" for _, status, *_ in runs)
     assert all(lag is not None and lag >= 0 for *_, lag, _ in runs[1:])
     assert "lag p50" in stdout.splitlines()[-1]
@@ -124,7 +145,7 @@ def test_failed_mid_batch_then_retry_equals_clean_build(streamed, tmp_path):
     manifests = sorted((landing / "_manifests").glob("view_events__*__*.json"))
     resume = max(p.stem.rsplit("__", 1)[-1] for p in manifests)
     start_at = f"{resume[:4]}-{resume[4:6]}-{resume[6:8]}T{resume[9:11]}:{resume[11:13]}"
-    subprocess.run([sys.executable, str(SCRIPTS / "stream_events.py"), *GEN, "--out", str(landing),
+    subprocess.run([entry_point("engagement-stream-events"), *GEN, "--out", str(landing),
                     "--speed", "1e9", "--flush-minutes", "10", "--start-at", start_at, "--quiet",
                     "--until", _plus_hours(start_at, 3)], check=True, timeout=120)
 
@@ -154,7 +175,7 @@ def test_failed_mid_batch_then_retry_equals_clean_build(streamed, tmp_path):
 
 def test_sigint_stops_between_batches(streamed, tmp_path):
     root, _ = streamed
-    proc = subprocess.Popen([sys.executable, str(SCRIPTS / "run_stream.py"), "--interval", "1", "--no-export",
+    proc = subprocess.Popen([entry_point("engagement-stream"), "--interval", "1", "--no-export",
                              "--landing-dir", str(root / "landing"), "--duckdb-path", str(tmp_path / "w.duckdb"),
                              "--target-path", str(tmp_path / "target")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -170,6 +191,64 @@ def test_sigint_stops_between_batches(streamed, tmp_path):
     assert any("stopping after the current batch" in line for line in lines)
     runs = _runs(tmp_path / "w.duckdb")
     assert 1 <= len(runs) <= 2 and all(status == "success" for _, status, *_ in runs)
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _stream_generator_of(pid: int) -> int | None:
+    """The pid of the stream generator that process ``pid`` started, if any."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _proc_stat(int(entry.name))
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if stat is not None and int(stat[1]) == pid and b"engagement.generator.stream" in cmdline:
+            return int(entry.name)
+    return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_stream_generator_dies_with_a_killed_runner(tmp_path):
+    """kill -9 of the runner (no clean-up runs) still stops the stream generator it started."""
+    proc = subprocess.Popen([entry_point("engagement-stream"), "--with-generator", *GEN, "--speed", "60",
+                             "--history-days", "1", "--interval", "3600", "--no-export",
+                             "--landing-dir", str(tmp_path / "landing"), "--duckdb-path", str(tmp_path / "w.duckdb")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("stream generator: clock from"):
+                break
+        assert lines and lines[-1].startswith("stream generator: clock from"), "".join(lines)
+        deadline = time.monotonic() + 30
+        generator = _stream_generator_of(proc.pid)
+        while generator is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            generator = _stream_generator_of(proc.pid)
+        assert generator is not None, "the runner started no stream generator"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        stat = _proc_stat(generator)
+        if stat is None or stat[0] == "Z":  # exited (a zombie is dead, only not yet reaped)
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(generator, signal.SIGKILL)
+        pytest.fail("the stream generator outlived its killed runner")
 
 
 def _plus_hours(ts: str, hours: int) -> str:

@@ -1,1 +1,0 @@
-"""The engagement dashboard (Streamlit): run with ``streamlit run dashboard/app.py``."""

@@ -1,0 +1,351 @@
+"""Engagement dashboard: ``streamlit run scripts/engagement/dashboard/app.py`` (or ``make dashboard``).
+
+Reads only the Parquet snapshot ``$ENGAGEMENT_DASHBOARD_DIR/CURRENT`` names (default
+``data/dashboard``), which the pipeline replaces atomically after each successful
+build, so the page never touches the DuckDB warehouse the pipeline writes. While
+served, the page re-reads CURRENT every ``$ENGAGEMENT_DASHBOARD_REFRESH_SECONDS``
+(default 10; 0 turns it off), so moving metrics appear without a reload.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from engagement import settings
+from engagement.dashboard import charts
+from engagement.dashboard.data import (
+    SEGMENT_TYPES,
+    DashboardData,
+    cohort_matrix,
+    dashboard_dir_from_env,
+    growth_frame,
+    intraday_dau,
+    kpis,
+    load_dashboard_data,
+    pipeline_health,
+    segment_frame,
+    snapshot_age_seconds,
+    viewing_matrix,
+    viewing_platforms,
+)
+from engagement.snapshot import current_snapshot
+
+STALE_AFTER_SECONDS = 300
+SEGMENT_CHART_LIMIT = 12
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def _refresh_seconds() -> float | None:
+    try:
+        value = float(settings.DASHBOARD_REFRESH_SECONDS.value())
+    except ValueError:
+        value = float(settings.DASHBOARD_REFRESH_SECONDS.default)
+    return value if value > 0 else None
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _cached_data(folder: str, _snapshot) -> DashboardData:
+    """One load per snapshot folder (a new export is a new folder, so a new cache entry)."""
+    return load_dashboard_data(_snapshot)
+
+
+def _fmt_int(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def _fmt_pct(value, digits: int = 1) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value * 100:.{digits}f}%"
+
+
+def _fmt_seconds(value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def _fmt_age(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+def _chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+
+
+def render_header(data: DashboardData) -> None:
+    snapshot = data.snapshot
+    age = snapshot_age_seconds(snapshot)
+    as_of = snapshot.as_of.strftime("%Y-%m-%d %H:%M:%S UTC") if snapshot.as_of else "unknown"
+    parts = [f"**Data as of {as_of}** (exported {_fmt_age(age)})"]
+    if data.as_of_day is not None:
+        parts.append(f"metrics for **{data.as_of_day:%Y-%m-%d}**, the newest complete day")
+    if data.newest_event_ingested_at is not None:
+        parts.append(f"newest event ingested {data.newest_event_ingested_at:%Y-%m-%d %H:%M} (event clock)")
+    st.markdown(" · ".join(parts))
+    if age is not None and age > STALE_AFTER_SECONDS and not data.pipeline_runs.empty:
+        st.warning(f"The snapshot is {_fmt_age(age)}: is the stream runner still going?", icon="⚠️")
+    if snapshot.missing:
+        st.caption("Not in this snapshot: " + ", ".join(snapshot.missing))
+
+
+def render_kpis(data: DashboardData) -> None:
+    values = kpis(data)
+    if not values:
+        st.info("No activity yet: fct_active_user_fast is empty.")
+        return
+    columns = st.columns(6)
+    columns[0].metric("DAU", _fmt_int(values.get("dau")),
+                      delta=_fmt_int(values["dau_delta"]) if "dau_delta" in values else None,
+                      help="Users active on the day (a playback of at least 5 s)")
+    columns[1].metric("WAU", _fmt_int(values.get("wau")),
+                      delta=_fmt_int(values["wau_delta"]) if "wau_delta" in values else None,
+                      help="Users active in the 7 days ending on the day")
+    columns[2].metric("MAU", _fmt_int(values.get("mau")),
+                      delta=_fmt_int(values["mau_delta"]) if "mau_delta" in values else None,
+                      help="Users active in the 30 days ending on the day")
+    columns[3].metric("Stickiness (DAU/MAU)", _fmt_pct(values.get("stickiness")),
+                      delta=(f"{values['stickiness_delta'] * 100:+.1f} pp" if "stickiness_delta" in values else None))
+    quick = values.get("quick_ratio")
+    columns[4].metric("Quick ratio", "–" if quick is None else f"{quick:.2f}",
+                      help="(new + resurrected) / churned users on the day")
+    if data.in_progress_day is not None:
+        columns[5].metric(f"DAU so far, {data.in_progress_day:%b %d}", _fmt_int(values.get("dau_so_far")),
+                          help="The newest day is still filling up")
+
+
+def render_trend_and_growth(data: DashboardData) -> None:
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Active users and stickiness")
+        if data.activity.empty:
+            st.info("No daily activity in this snapshot.")
+        else:
+            st.caption("DAU / WAU / MAU per UTC day (left axis); stickiness = DAU / MAU (right axis)")
+            _chart(charts.activity_trend(data.activity, data.in_progress_day is not None), "trend")
+    with right:
+        st.subheader("Growth accounting")
+        if data.activity.empty and data.weekly_lifecycle.empty:
+            st.info("No growth accounting in this snapshot.")
+            return
+        grain = st.segmented_control(
+            "Period", ["Daily", "Weekly"], default="Daily", key="growth_grain", label_visibility="collapsed",
+        ) or "Daily"
+        growth = growth_frame(data, "week" if grain == "Weekly" else "day")
+        if growth.empty:
+            st.info("No growth accounting in this snapshot.")
+        else:
+            st.caption("New, retained and resurrected users up; churned users down; "
+                       "quick ratio = (new + resurrected) / churned (right axis)")
+            _chart(charts.growth_accounting(growth, "day" if grain == "Daily" else "week"), "growth")
+
+
+def render_retention(data: DashboardData) -> None:
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Cohort retention")
+        matrix = cohort_matrix(data)
+        if matrix.empty:
+            st.info("No retention cohorts in this snapshot.")
+        else:
+            st.caption("Share of each weekly first-activity cohort active in week N after it")
+            _chart(charts.cohort_heatmap(matrix), "cohorts")
+    with right:
+        histogram = data.l28_histogram
+        st.subheader("Days active in the last 28 days")
+        if histogram.empty:
+            st.info("No L28 histogram in this snapshot.")
+        else:
+            day = pd.Timestamp(histogram["activity_date"].iloc[0])
+            total = int(histogram["users"].sum())
+            st.caption(f"On {day:%Y-%m-%d}: {total:,} users active at least once in 28 days, "
+                       "by number of active days (bands: casual 1-4, regular 5-13, core 14-21, power 22-28)")
+            _chart(charts.l28_histogram(histogram), "l28")
+
+
+def render_segments_and_viewing(data: DashboardData) -> None:
+    left, right = st.columns(2, gap="large")
+    with left:
+        _render_segments(data)
+    with right:
+        _render_viewing(data)
+
+
+def _render_segments(data: DashboardData) -> None:
+    """The segment breakdown with its filter (as-of-day values)."""
+    st.subheader("Segments")
+    if data.segments.empty:
+        st.info("No segment breakdown in this snapshot.")
+    else:
+        segment_type = st.selectbox(
+            "Segment by", list(SEGMENT_TYPES), format_func=SEGMENT_TYPES.get, key="segment_type",
+        )
+        frame = segment_frame(data, segment_type)
+        label = SEGMENT_TYPES[segment_type]
+        if frame.empty:
+            st.info(f"No breakdown by {label.lower()} on {data.as_of_day:%Y-%m-%d}.")
+            return
+        note = " (users on several platforms count in each)" if segment_type == "platform" else ""
+        shown = frame.head(SEGMENT_CHART_LIMIT)
+        top = (f" (top {len(shown)} of {len(frame)} by DAU)" if len(frame) > len(shown) else "")
+        st.caption(f"DAU, WAU, MAU and stickiness by {label.lower()}{top} on "
+                   f"{data.as_of_day:%Y-%m-%d}{note}")
+        _chart(charts.segment_bars(shown, label), "segments")
+        table = frame[["segment_value", "dau", "wau", "mau", "stickiness"]].rename(columns={
+            "segment_value": label, "dau": "DAU", "wau": "WAU", "mau": "MAU", "stickiness": "Stickiness",
+        })
+        table["Stickiness"] = table["Stickiness"] * 100
+        with st.expander(f"Table by {label.lower()}"):
+            st.dataframe(table, hide_index=True, column_config={
+                "DAU": st.column_config.NumberColumn(format="localized"),
+                "WAU": st.column_config.NumberColumn(format="localized"),
+                "MAU": st.column_config.NumberColumn(format="localized"),
+                "Stickiness": st.column_config.NumberColumn(format="%.1f%%"),
+            })
+
+
+def _render_viewing(data: DashboardData) -> None:
+    """Sessions by local weekday and hour, filtered by platform."""
+    st.subheader("When people watch")
+    if data.viewing_heatmap.empty:
+        st.info("No viewing sessions in this snapshot.")
+    else:
+        platforms = viewing_platforms(data)
+        platform = st.selectbox("Platform", ["All platforms", *platforms], key="viewing_platform")
+        matrix = viewing_matrix(data, None if platform == "All platforms" else platform)
+        st.caption("Viewing sessions started, by the viewer's local weekday and hour")
+        _chart(charts.viewing_heatmap(matrix), "viewing")
+
+
+def render_intraday(data: DashboardData) -> None:
+    st.header("Intraday pulse", divider="gray")
+    if not data.has_intraday:
+        st.info("No intraday data yet: the real-time marts appear after the first micro-batch of `make stream`.")
+        return
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Playback starts per minute")
+        per_minute = data.playback_per_minute
+        if per_minute.empty:
+            st.info("No intraday data yet.")
+        else:
+            anomalies = int(per_minute["is_anomaly"].fillna(False).astype(bool).sum())
+            last = per_minute.iloc[-1]
+            st.caption(f"Last minute {pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC: "
+                       f"{int(last['playback_starts']):,} starts; {anomalies} anomalous minutes "
+                       "(|z| against the same hour of the previous 7 days)")
+            _chart(charts.playback_pulse(per_minute), "pulse")
+    with right:
+        st.subheader("DAU so far, by hour")
+        options = {"total": "Total", "platform": "Platform", "country": "Country"}
+        segment_type = st.selectbox("Breakdown", list(options), format_func=options.get, key="intraday_segment")
+        frame = intraday_dau(data, segment_type)
+        if frame.empty:
+            st.info("No intraday data yet.")
+        elif segment_type == "total":
+            newest = frame[frame["activity_date"] == frame["activity_date"].max()]
+            st.caption(f"Distinct active users since 00:00 UTC: {int(newest['cumulative_active_users'].max()):,} "
+                       f"on {pd.Timestamp(newest['activity_date'].iloc[0]):%Y-%m-%d} so far")
+            _chart(charts.dau_so_far(frame), "dau_so_far")
+        else:
+            newest = frame[frame["activity_date"] == frame["activity_date"].max()]
+            latest = (newest.sort_values("activity_hour").groupby("segment_value").tail(1)
+                      .sort_values("cumulative_active_users", ascending=False))
+            st.caption(f"DAU so far on {pd.Timestamp(newest['activity_date'].iloc[0]):%Y-%m-%d}, "
+                       f"by {options[segment_type].lower()}")
+            _chart(charts.category_bars(latest["segment_value"], latest["cumulative_active_users"],
+                                        options[segment_type], "DAU so far"), "intraday_segments")
+
+
+def render_pipeline(data: DashboardData) -> None:
+    st.header("Data freshness and pipeline health", divider="gray")
+    health = pipeline_health(data)
+    if not health:
+        st.info("No pipeline runs recorded: `pipeline_runs` is written by the stream runner (`make stream`).")
+        return
+    columns = st.columns(6)
+    columns[0].metric("Lag p50", _fmt_seconds(health["lag_p50"]), help="newest file landed → visible in marts")
+    columns[1].metric("Lag p95", _fmt_seconds(health["lag_p95"]))
+    columns[2].metric("Lag max", _fmt_seconds(health["lag_max"]))
+    columns[3].metric("Batch p50", _fmt_seconds(health["duration_p50"]))
+    columns[4].metric("Batch p95", _fmt_seconds(health["duration_p95"]))
+    columns[5].metric("Batches (failed)", f"{health['batches']:,} ({health['failed']})")
+    runs = data.pipeline_runs
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Lag and batch duration")
+        _chart(charts.pipeline_timings(runs), "pipeline")
+    with right:
+        st.subheader("Last batches")
+        last_finished = health.get("last_finished_at")
+        if last_finished is not None:
+            age = (datetime.now(UTC).replace(tzinfo=None) - last_finished.replace(tzinfo=None)).total_seconds()
+            st.caption(f"Last batch finished {last_finished:%Y-%m-%d %H:%M:%S} UTC ({_fmt_age(max(age, 0))})")
+        wanted = [c for c in ("batch_id", "finished_at", "status", "attempts", "new_files", "new_view_events",
+                              "duration_seconds", "lag_seconds") if c in runs.columns]
+        st.dataframe(
+            runs[wanted].sort_values("batch_id", ascending=False).head(10), hide_index=True,
+            column_config={
+                "batch_id": "batch", "finished_at": st.column_config.DatetimeColumn("finished (UTC)",
+                                                                                     format="HH:mm:ss"),
+                "new_view_events": st.column_config.NumberColumn("new events", format="localized"),
+                "new_files": "files",
+                "duration_seconds": st.column_config.NumberColumn("duration", format="%.1f s"),
+                "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
+            },
+        )
+
+
+def render_page(dashboard_dir: Path) -> None:
+    """The whole page for the snapshot CURRENT names now."""
+    snapshot = current_snapshot(dashboard_dir)
+    if snapshot is None:
+        st.info(
+            f"No dashboard snapshot in `{dashboard_dir}` yet. Build the warehouse and export one with "
+            "`make dashboard`, or start `make stream`: this page picks it up by itself."
+        )
+        return
+    try:
+        data = _cached_data(str(snapshot.folder), snapshot)
+    except (duckdb.Error, OSError):
+        # Pruned between reading CURRENT and reading its files (the exporter keeps
+        # three snapshots, so this needs a very slow reader): follow CURRENT again.
+        snapshot = current_snapshot(dashboard_dir)
+        if snapshot is None:
+            st.info("The dashboard snapshot is being replaced; this page refreshes by itself.")
+            return
+        data = _cached_data(str(snapshot.folder), snapshot)
+    render_header(data)
+    render_kpis(data)
+    render_trend_and_growth(data)
+    render_retention(data)
+    render_segments_and_viewing(data)
+    render_intraday(data)
+    render_pipeline(data)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Engagement dashboard", layout="wide")
+    st.title("Streaming engagement")
+    dashboard_dir = dashboard_dir_from_env()
+    refresh = _refresh_seconds()
+
+    @st.fragment(run_every=refresh)
+    def live_page() -> None:
+        render_page(dashboard_dir)
+
+    live_page()
+
+
+main()

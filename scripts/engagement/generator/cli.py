@@ -1,0 +1,151 @@
+"""Command line of the event generator (``engagement-generate``).
+
+    engagement-generate --users N --days D --start-date YYYY-MM-DD --seed S \\
+        --faults none|default --out DIR [--format jsonl|parquet] \\
+        [--arrived-from TS] [--arrived-until TS] [--flush-minutes M] [--workers W] [--quiet]
+
+Bad input exits with status 2 and one ``generate_events.py: error: ...`` line on stderr
+(the messages keep the name the command had before it became an entry point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from engagement.cli import OneLineParser, add_generation_options
+
+from .runner import RunConfig, run
+
+_TS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|\+00:00)?)?$")
+
+
+def parse_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` -> date (raises ValueError)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
+
+
+def parse_timestamp_ms(text: str) -> int:
+    """``YYYY-MM-DDTHH:MM[:SS][Z|+00:00]`` or ``YYYY-MM-DD`` (UTC) -> epoch ms."""
+    m = _TS.match(text)
+    if not m:
+        raise ValueError(text)
+    date = dt.date.fromisoformat(m.group(1))
+    t = dt.datetime(date.year, date.month, date.day, int(m.group(2) or 0), int(m.group(3) or 0),
+                    int(m.group(4) or 0), tzinfo=dt.timezone.utc)
+    return int(t.timestamp()) * 1000
+
+
+def writable_out(p: argparse.ArgumentParser, raw: str) -> Path:
+    """``--out`` as a Path, created if needed; ``parser.error`` when it is not a writable directory."""
+    out = Path(raw)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        p.error(f"--out {raw!r} is not a writable directory ({exc.strerror or exc})")
+    return out
+
+
+def build_parser() -> OneLineParser:
+    """The argument parser (exposed for tests and docs)."""
+    p = OneLineParser(prog="generate_events.py",
+                      description="Generate synthetic streaming users, catalog and view events.")
+    add_generation_options(p)
+    p.add_argument("--out", required=True, help="landing directory")
+    p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="file format")
+    p.add_argument("--arrived-from", help="write records with ingested_at >= TS (UTC)")
+    p.add_argument("--arrived-until", help="write records with ingested_at < TS (UTC)")
+    p.add_argument("--flush-minutes", type=int, default=60, help="flush interval; must divide 60")
+    p.add_argument("--workers", type=int, default=None, help="processes (default min(2, shards))")
+    p.add_argument("--shard-size", type=int, default=500_000, help="users per shard (changes output)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--timings", help="write wall-clock phase timings (JSON) to this path (benchmarks)")
+    return p
+
+
+def config_from_args(argv: list[str] | None = None) -> RunConfig:
+    """Parse and validate arguments; calls ``parser.error`` on bad input."""
+    p = build_parser()
+    a = p.parse_args(argv)
+    if a.users <= 0:
+        p.error(f"--users must be > 0 (got {a.users})")
+    if a.days <= 0:
+        p.error(f"--days must be > 0 (got {a.days})")
+    if a.seed < 0:
+        p.error(f"--seed must be >= 0 (got {a.seed})")
+    if a.flush_minutes <= 0 or 60 % a.flush_minutes:
+        p.error(f"--flush-minutes must divide 60 (got {a.flush_minutes})")
+    if a.workers is not None and a.workers <= 0:
+        p.error(f"--workers must be > 0 (got {a.workers})")
+    if a.shard_size <= 0:
+        p.error(f"--shard-size must be > 0 (got {a.shard_size})")
+    try:
+        start = parse_date(a.start_date)
+    except ValueError:
+        p.error(f"--start-date must be YYYY-MM-DD (got {a.start_date!r})")
+    bounds = {}
+    for name in ("arrived_from", "arrived_until"):
+        raw = getattr(a, name)
+        if raw is None:
+            bounds[name] = None
+            continue
+        flag = "--" + name.replace("_", "-")
+        try:
+            bounds[name] = parse_timestamp_ms(raw)
+        except ValueError:
+            p.error(f"{flag} must be YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z] in UTC (got {raw!r})")
+        if bounds[name] % (a.flush_minutes * 60_000):
+            p.error(f"{flag} {raw!r} is not aligned to the {a.flush_minutes}-minute flush interval")
+    if bounds["arrived_from"] is not None and bounds["arrived_until"] is not None \
+            and bounds["arrived_from"] >= bounds["arrived_until"]:
+        p.error("--arrived-from must be earlier than --arrived-until")
+    out = writable_out(p, a.out)
+    return RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults,
+                     out=out, fmt=a.format, arrived_from_ms=bounds["arrived_from"],
+                     arrived_until_ms=bounds["arrived_until"], flush_minutes=a.flush_minutes,
+                     shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, timings=a.timings)
+
+
+def run_in_process(argv: list[str]) -> int:
+    """Run the generator's command line in this process; return its exit status.
+
+    For callers that generate before they build (the main job, the stream runner's
+    history). A bad argument prints the usual one-line error and returns 2; an
+    unexpected failure prints its traceback, as a crashed generator process would,
+    and returns 1.
+    """
+    try:
+        return main(argv)
+    except SystemExit as stop:  # parser.error: the one-line message is already on stderr
+        if stop.code is None:
+            return 0
+        return stop.code if isinstance(stop.code, int) else 1
+    except Exception:  # noqa: BLE001 (reported by the caller as the generation failing)
+        traceback.print_exc()
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``engagement-generate``: parse, run, print a one-line summary to stderr."""
+    cfg = config_from_args(argv)
+    manifest = run(cfg)
+    totals = manifest["view_events"]["totals"]
+    if not cfg.quiet:
+        print(f"wrote {totals['lines']} view-event lines ({totals['valid']} valid) in "
+              f"{len(manifest['view_events']['files'])} files, {manifest['users']['records']} user records "
+              f"to {os.fspath(cfg.out)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # ``python -m engagement.generator.cli`` (benchmarks time it in a fresh process)
+    sys.exit(main())

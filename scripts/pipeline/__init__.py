@@ -1,1 +1,0 @@
-"""Run the dbt project end to end: generate (optional), build, summarise."""
