@@ -50,7 +50,7 @@ START = date(2026, 2, 18)  # 14 days: crosses a month end and two week boundarie
 DAYS = 14
 GENERATOR_ARGS = ["--users", "800", "--days", str(DAYS), "--start-date", START.isoformat(), "--seed", "23"]
 # What the scratch project directory links to (everything dbt and mf read).
-PROJECT_ENTRIES = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots", "tests", "analyses"]
+PROJECT_ENTRIES = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots", "tests"]
 # Only what the semantic models read (the core marts and their parents) and the time spine.
 BUILD_SELECTION = ["+path:models/marts/core", "+path:models/semantic"]
 TOLERANCE = 1e-9
