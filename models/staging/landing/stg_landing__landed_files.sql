@@ -23,6 +23,7 @@ final as (
         ingest_date,
         ingest_hour,
         size_bytes,
+        modified_at as landed_at,
         sha256,
         file_status,
         file_reason,

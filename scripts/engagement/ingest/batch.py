@@ -244,6 +244,8 @@ def _write_files_table(con, rows: list[_FileRow], pending: Path, now: dt.datetim
                                  and r.landed.arrival_start else None for r in rows], pa.int32()),
         "size_bytes": pa.array([r.size for r in rows], pa.int64()),
         "modified_ns": pa.array([r.modified_ns for r in rows], pa.int64()),
+        "modified_at": pa.array([dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=r.modified_ns // 1000)
+                                 for r in rows], pa.timestamp("us")),
         "sha256": pa.array([r.sha256 for r in rows], pa.string()),
         "file_status": pa.array([r.status for r in rows], pa.string()),
         "file_reason": pa.array([r.reason for r in rows], pa.string()),
