@@ -59,11 +59,15 @@ DUCKDB_MEMORY = Setting("ENGAGEMENT_DUCKDB_MEMORY", "6GB",
 TARGET = Setting("ENGAGEMENT_TARGET", "duckdb", "the dbt target of profiles.yml")
 STREAM_DIR = Setting("ENGAGEMENT_STREAM_DIR", "data/stream",
                      "stream mode's folder: its warehouse.duckdb, landing/, target/ and logs")
+KAFKA_BOOTSTRAP_SERVERS = Setting("ENGAGEMENT_KAFKA_BOOTSTRAP_SERVERS", "",
+                                  "broker mode: host:port of a Kafka cluster (empty: start the bundled broker)")
+KAFKA_CONFIG = Setting("ENGAGEMENT_KAFKA_CONFIG", "",
+                       "broker mode: a client.properties file (security settings) merged into both clients")
 
 #: Every setting, in the order they are documented.
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
-    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR,
+    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR, KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG,
 )
 
 
