@@ -8,7 +8,8 @@ are :data:`PIPELINE_RUNS_DDL`; keep that file's column docs in step with them.
 What a batch made visible is measured from the warehouse after the build: staged files
 (``stg_landing__view_events``) that earlier batches had not seen, their clean records,
 and their landing times (file mtimes), from which the lag follows. Only the newest
-ingest days are scanned, so the cost does not grow with history.
+ingest days are scanned, so the cost does not grow with history. In broker mode the
+landing sink's lag per partition goes to a sibling table (:mod:`.consumer_lag`).
 """
 
 from __future__ import annotations
@@ -135,11 +136,15 @@ class RunLog:
             self._since = self._recent_since(con)
             self.loaded_files = set(self._staged_files(con, self._since))
 
-    def record(self, rec: BatchRecord) -> None:
-        """Work out what the batch made visible, then append its pipeline_runs row."""
+    def record(self, rec: BatchRecord, consumer_lag=None) -> None:
+        """Work out what the batch made visible, then append its pipeline_runs row (and, in
+        broker mode, the sink's lag snapshot read before the build: ``pipeline_consumer_lag``)."""
         if self.loaded_files is None:
             raise RuntimeError("RunLog.start() must run before the first batch's build")
         with self._connect() as con:
+            if consumer_lag is not None:
+                from engagement.stream.consumer_lag import insert_consumer_lag
+                insert_consumer_lag(con, rec.batch_id, consumer_lag, rec.finished_at)
             if rec.status == "success":
                 self._measure(con, rec)
             con.execute(PIPELINE_RUNS_DDL)
