@@ -3,16 +3,17 @@
 Layout (the generator's, :mod:`engagement.generator.landing`, so dbt and the ingest step
 read sink files exactly like generator files):
 
-    view_events/ingest_date=YYYY-MM-DD/ingest_hour=HH/sink-p003-000000001200-000000001499-<run>.jsonl.gz
-    users/ingest_date=YYYY-MM-DD/sink-p001-000000000040-000000000061-<run>.jsonl.gz
+    view_events/ingest_date=YYYY-MM-DD/ingest_hour=HH/sink-p003-000000001200-000000001499-<run>-000007.jsonl.gz
+    users/ingest_date=YYYY-MM-DD/sink-p001-000000000040-000000000061-<run>-000008.jsonl.gz
     _manifests/sink/<run>-000001.json       one per flush: every file it landed, with counts
 
 A file holds consecutive records of one topic partition that arrived in one arrival
 partition, in offset order, one JSON line each, gzipped deterministically (the
 generator's ``gzip_chunks``, level 1). Its name carries the partition, the first and last
-offset and the sink run's id, so names never collide: a record redelivered after a crash
-lands again in a file of another name (staging's dedupe on ``event_id`` drops the copy)
-and a file is never overwritten, even when a memory-only broker restarts its offsets at 0.
+offset, the sink run's id and the file's number in the run, so names never collide: a
+record redelivered after a crash lands again in a file of another name (staging's dedupe
+drops the copy) and a file is never overwritten, even when a memory-only broker restarts
+its offsets at 0 under a running sink.
 
 Durability: :func:`write_durable` writes a hidden temp file (``.<name>.tmp``, outside every
 ``*.jsonl.gz`` glob), fsyncs it, renames it into place and fsyncs the directory; only
@@ -81,10 +82,10 @@ class PendingFile:
         self.min_arrival_ms = arrival_ms if self.min_arrival_ms is None else min(self.min_arrival_ms, arrival_ms)
         self.max_arrival_ms = arrival_ms if self.max_arrival_ms is None else max(self.max_arrival_ms, arrival_ms)
 
-    def relative_path(self, run_id: str) -> str:
-        """The file's path in the landing zone."""
+    def relative_path(self, run_id: str, sequence: int) -> str:
+        """The file's path in the landing zone (``sequence`` numbers the run's files)."""
         return (f"{self.folder}/{FILE_PREFIX}p{self.partition:03d}-{self.first_offset:012d}-"
-                f"{self.last_offset:012d}-{run_id}.jsonl.gz")
+                f"{self.last_offset:012d}-{run_id}-{sequence:06d}.jsonl.gz")
 
     def body(self) -> bytes:
         """The file's uncompressed content: one line per record."""
@@ -153,9 +154,9 @@ def write_durable(root: Path, rel: str, body: bytes, compress: bool = True) -> t
     return size, digest.hexdigest()
 
 
-def land(root: Path, pending: PendingFile, run_id: str) -> LandedFile:
+def land(root: Path, pending: PendingFile, run_id: str, sequence: int) -> LandedFile:
     """Write one pending file durably; return its manifest entry."""
-    rel = pending.relative_path(run_id)
+    rel = pending.relative_path(run_id, sequence)
     size, sha = write_durable(root, rel, pending.body())
     return LandedFile(rel, pending.topic, pending.partition, pending.first_offset, pending.last_offset,
                       len(pending.lines), size, sha, iso(pending.first_produced_ms), iso(pending.last_produced_ms),

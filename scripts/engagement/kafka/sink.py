@@ -81,6 +81,7 @@ class LandingSink:
         self.newest_landed_ms: dict[TopicPartitionKey, int] = {}
         self.assigned: set[TopicPartitionKey] = set()
         self.flushes = 0
+        self.files = 0
         self.landed_records = 0
         self.consumer = None
         self._stop = False
@@ -92,6 +93,13 @@ class LandingSink:
     def _add(self, msg) -> None:
         spec = self.specs[msg.topic()]
         tp = (msg.topic(), msg.partition())
+        if msg.offset() < self.position.get(tp, -1):
+            # The partition's offsets went back: the broker lost its log (a memory-only broker
+            # restarted) or the group was reset. Land what is held first, without a commit.
+            self.log(f"{PROG}: {tp[0]}[{tp[1]}] went back from offset {self.position[tp]} to {msg.offset()}; "
+                     "landing what is held first")
+            self.roll(partitions={tp}, commit=False)
+            self.committed.pop(tp, None)
         arrival = _arrival_ms(msg)
         key = (tp[0], tp[1], arrival_folder(spec, arrival))
         pending = self.open.get(key)
@@ -114,7 +122,8 @@ class LandingSink:
             return 0
         landed: list[LandedFile] = []
         for pending in sorted(due, key=lambda p: (p.topic, p.partition, p.first_offset)):
-            landed.append(land(self.cfg.landing_dir, pending, self.run_id))
+            self.files += 1
+            landed.append(land(self.cfg.landing_dir, pending, self.run_id, self.files))
             del self.open[(pending.topic, pending.partition, pending.folder)]
             tp = (pending.topic, pending.partition)
             self.newest_landed_ms[tp] = max(self.newest_landed_ms.get(tp, 0), pending.last_produced_ms or 0)
@@ -159,6 +168,12 @@ class LandingSink:
         for tp in keys:  # a new owner starts from the group's committed offset
             self.committed.pop(tp, None)
             self.position.pop(tp, None)
+        try:  # known from the start, so lag.json is right before this run's first commit
+            for tp in consumer.committed(partitions, timeout=10):
+                if tp.offset >= 0:
+                    self.committed[(tp.topic, tp.partition)] = tp.offset
+        except Exception as exc:  # noqa: BLE001 (only the lag report is less precise until the first commit)
+            self.log(f"{PROG}: could not read the committed offsets ({exc})")
         self.log(f"{PROG}: assigned {_names(keys)}")
 
     def _on_revoke(self, consumer, partitions) -> None:
