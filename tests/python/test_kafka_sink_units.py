@@ -174,3 +174,33 @@ def test_lag_json_is_plain_json(tmp_path):
     write_lag(tmp_path, LagSnapshot(dt.datetime(2026, 1, 1), "g", ()))
     doc = json.loads((tmp_path / "lag.json").read_text())
     assert doc == {"observed_at": "2026-01-01T00:00:00", "group": "g", "partitions": []}
+
+
+def test_dashboard_shows_the_newest_batchs_lag_per_partition(tmp_path, monkeypatch):
+    """pipeline_consumer_lag travels through the snapshot to the page's pipeline section."""
+    import duckdb
+    from streamlit.testing.v1 import AppTest
+
+    from engagement.dashboard import data as dashboard_data
+    from engagement.pipeline.export import export_dashboard_snapshot
+    from engagement.snapshot import current_snapshot
+    from engagement.stream.consumer_lag import insert_consumer_lag
+    from support import sample_data
+
+    warehouse = sample_data.build_sample_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table pipeline_consumer_lag")  # the sample's own rows: written here instead
+        for batch, lag in ((1, 9), (2, 4)):
+            snap = LagSnapshot(dt.datetime(2026, 12, 1, 12, batch), "g", tuple(
+                PartitionLag("view_events", p, 100, 100, 100 + lag, 0, None, "2026-12-01T12:00:00.000Z")
+                for p in range(3)))
+            insert_consumer_lag(con, batch, snap, dt.datetime(2026, 12, 1, 12, batch, 30))
+    export_dashboard_snapshot(warehouse, tmp_path / "dash")
+    loaded = dashboard_data.load_dashboard_data(current_snapshot(tmp_path / "dash"))
+    assert loaded.consumer_lag["lag_records"].tolist() == [4, 4, 4]
+    monkeypatch.setenv(clients.settings.DASHBOARD_DIR.name, str(tmp_path / "dash"))
+    monkeypatch.setenv(clients.settings.DASHBOARD_REFRESH_SECONDS.name, "0")
+    at = AppTest.from_file(str(PROJECT_DIR / "scripts" / "engagement" / "dashboard" / "app.py"), default_timeout=30)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any(s.value == "Broker lag per partition (landing sink)" for s in at.subheader)
