@@ -14,22 +14,29 @@ source as (
 
 changes_typed as (
 
+    {# Every field landed as text; email_hash is the keyed hash the ingest step computed. #}
     select
-        user_id,
-        {{ dbt.hash('lower(trim(email))') }} as email_hash,
-        age,
-        sign_up_date,
+        {{ parse_integer_text('user_id') }} as user_id,
+        email_hash,
+        {{ parse_integer_text('age', 'integer') }} as age,
+        try_cast(sign_up_date as date) as sign_up_date,
         upper(trim(sign_up_country)) as sign_up_country_code,
         upper(trim(country)) as country_code,
         trim(city) as city,
         lower(trim(plan)) as plan,
         lower(trim(change_type)) as change_type,
-        coalesce(is_deletion_request, false) as is_deletion_request,
+        coalesce(lower(trim(is_deletion_request)) = 'true', false) as is_deletion_request,
         {{ parse_iso_timestamp_utc('updated_at') }} as updated_at,
         {{ parse_iso_timestamp_utc('ingested_at') }} as ingested_at,
-        regexp_extract(filename, 'users/.*$') as file_name
+        file_name
     from source
-    where user_id is not null
+
+),
+
+changes_valid as (
+
+    select * from changes_typed
+    where user_id > 0
 
 ),
 
@@ -38,7 +45,7 @@ changes_deduplicated as (
     {# A record delivered twice (the landing sink is at-least-once) lands as two identical
        lines in two files: keep one, so that change_count counts changes, not deliveries. #}
     select *
-    from changes_typed
+    from changes_valid
     qualify row_number() over (
         partition by
             user_id, email_hash, age, sign_up_date, sign_up_country_code, country_code, city, plan,

@@ -64,8 +64,10 @@ def lag_rows(batch_id: int, snapshot: LagSnapshot, visible_at: dt.datetime) -> l
 
 
 def insert_consumer_lag(con, batch_id: int, snapshot: LagSnapshot, visible_at: dt.datetime) -> int:
-    """Append the snapshot's rows for ``batch_id`` on an open DuckDB connection; returns the row count."""
+    """Write the snapshot's rows for ``batch_id`` (replacing any) on an open DuckDB connection;
+    returns the row count."""
     con.execute(PIPELINE_CONSUMER_LAG_DDL)
+    con.execute("delete from main.pipeline_consumer_lag where batch_id = ?", [batch_id])
     rows = lag_rows(batch_id, snapshot, visible_at)
     if rows:
         con.executemany("insert into main.pipeline_consumer_lag values "

@@ -1,13 +1,13 @@
 """Build a landing zone into a warehouse, and compare two warehouses model by model.
 
 :func:`build_warehouse` is the one function the ingestion tests use to turn a landing zone
-into a warehouse (in-process dbt, ``engagement.pipeline.dbt``): every step that must run
-before dbt on a landing zone belongs in it, so the tests follow the pipeline's path.
+into a warehouse: :func:`engagement.pipeline.build.ingest_and_build` (the ingest step, then
+in-process dbt), the path every build of the pipeline takes.
 
-:func:`model_differences` compares every table (views re-read the landing zone) two builds share, as multisets of rows,
-leaving out what names a landing *file* rather than a record (``file_name``,
-``record_id``, the per-file reconciliation mart) and dbt's own snapshot bookkeeping
-(``dbt_*`` columns: build times).
+:func:`model_differences` compares every table two builds share (views re-read the
+landing zone), as multisets of rows, leaving out what names a landing *file* rather than a
+record (``file_name``, ``file_version``, ``line_number``, ``record_id``, the per-file
+reconciliation mart) and dbt's own snapshot bookkeeping (``dbt_*`` columns: build times).
 """
 
 from __future__ import annotations
@@ -16,19 +16,20 @@ from pathlib import Path
 
 import duckdb
 
-from engagement.pipeline.dbt import DbtTarget, run_dbt
+from engagement.pipeline.build import ingest_and_build
+from engagement.pipeline.dbt import DbtTarget
 
 #: Columns that identify the landing file a row came from (they differ between writers).
-FILE_COLUMNS = frozenset({"file_name", "record_id"})
+FILE_COLUMNS = frozenset({"file_name", "file_version", "line_number", "record_id"})
 #: Tables whose grain is a landing file, and seeds (not built from the landing zone).
 NOT_COMPARED = frozenset({"agg_view_event_ingest_reconciliation", "country_regions", "event_types", "platforms"})
 
 
 def build_warehouse(landing: Path, warehouse: Path) -> None:
-    """Build every model, seed and snapshot from ``landing`` into ``warehouse`` (no data tests)."""
+    """Ingest ``landing`` and build every model, seed and snapshot into ``warehouse`` (no data tests)."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     target = DbtTarget(duckdb_path=warehouse, landing_dir=landing, target_path=warehouse.parent / "target")
-    run_dbt(["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"], target)
+    ingest_and_build(target, ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"])
 
 
 def _columns(con, catalog: str, table: str) -> list[str]:
