@@ -12,7 +12,8 @@ the third day's arrivals to the broker and lets the sink land them. Then:
   committing their offsets, then a restart: nothing lost, the redelivered copies land and
   the marts still equal the reference (staging's dedupe);
 * a consumer restart with uncommitted offsets: the records after the last commit are
-  delivered again and land exactly once;
+  delivered again and land exactly once, held in open files until SIGTERM lands and
+  commits them;
 * a broker restart under a running sink and a producer that publishes while the broker is
   down: nothing lost, and the sink then stops cleanly on SIGTERM.
 """
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from engagement.kafka.lag import read_lag
+from engagement.kafka.lag import LAG_FILE, read_lag
 from engagement.kafka.landing_files import manifest_entries, sink_files
 from engagement.kafka.clients import TOPICS
 from engagement.kafka.local_broker import LocalBroker
@@ -275,7 +276,18 @@ def test_consumer_restart_with_uncommitted_offsets_redelivers_exactly_the_rest(d
             proc.wait(timeout=30)
         assert {(p.topic, p.partition): p.committed_offset for p in held.partitions} == committed_a
         assert _difference(_lines(landing), landed_a) == (0, 0), "records landed although their files never rolled"
-        assert _run_sink(root, bootstrap, "--roll-seconds", "0.5").returncode == 0
+        # The restarted sink gets B again and holds it in open files too; SIGTERM lands and commits it.
+        (root / "sink" / LAG_FILE).unlink()  # the killed sink's last snapshot must not count
+        proc = subprocess.Popen([entry_point("engagement-sink"),
+                                 *_sink_argv(root, bootstrap, "--roll-seconds", "3600", "--lag-seconds", "0.2")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_for(holding_everything, 60, "the restarted sink to consume B again")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert read_lag(root / "sink").caught_up(), "SIGTERM left records unlanded or uncommitted"
     assert _difference(_lines(landing), _lines(data["reference"])) == (0, 0)  # B exactly once, A not again
 
 

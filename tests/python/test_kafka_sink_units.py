@@ -84,6 +84,21 @@ def test_roll_writes_durable_files_a_manifest_and_nothing_hidden(tmp_path):
     assert not list(landing.rglob(".*.tmp")) and not sink.open
 
 
+def test_files_roll_by_size_and_by_age(tmp_path):
+    sink = _sink(tmp_path, roll_bytes=64, roll_seconds=60.0)
+    sink._add(FakeMessage("view_events", 0, 0, T0, b'{"event_id":"a"}'))
+    sink._add(FakeMessage("view_events", 1, 0, T0, b'{"event_id":"b"}'))
+    assert sink.roll(commit=False) == 0  # small and young: both stay open
+    sink._add(FakeMessage("view_events", 0, 1, T0, b'{"event_id":"c","padding":"%s"}' % (b"x" * 40)))
+    assert sink.roll(commit=False) == 1  # partition 0 reached roll_bytes
+    assert [(p.partition, len(p.lines)) for p in sink.open.values()] == [(1, 1)]
+    (young,) = sink.open.values()
+    young.opened_at -= 61.0  # open longer than roll_seconds
+    assert sink.roll(commit=False) == 1 and not sink.open
+    landed = sorted(gzip.decompress(p.read_bytes()).count(b"\n") for p in sink_files(tmp_path / "landing", TOPICS))
+    assert landed == [1, 2]
+
+
 def test_file_names_stay_unique_when_offsets_start_again(tmp_path):
     """A memory-only broker that restarts hands out offsets from 0 again: no file is overwritten."""
     sink = _sink(tmp_path)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from engagement.pipeline.build import ingest_and_build
+from engagement.pipeline.build import ParsedSessions, ingest_and_build
 from engagement.pipeline.dbt import DbtTarget
 
 #: Columns that identify the landing file a row came from (they differ between writers).
@@ -25,11 +25,16 @@ FILE_COLUMNS = frozenset({"file_name", "file_version", "line_number", "record_id
 NOT_COMPARED = frozenset({"agg_view_event_ingest_reconciliation", "country_regions", "event_types", "platforms"})
 
 
+#: One dbt parse for every build (the warehouse files must share a name, e.g. ``w.duckdb``).
+SESSIONS = ParsedSessions()
+
+
 def build_warehouse(landing: Path, warehouse: Path) -> None:
     """Ingest ``landing`` and build every model, seed and snapshot into ``warehouse`` (no data tests)."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     target = DbtTarget(duckdb_path=warehouse, landing_dir=landing, target_path=warehouse.parent / "target")
-    ingest_and_build(target, ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"])
+    ingest_and_build(target, ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"],
+                     SESSIONS.session(target))
 
 
 def _columns(con, catalog: str, table: str) -> list[str]:
