@@ -188,7 +188,10 @@ def test_faults_do_not_change_valid_events(faults_default_and_none: tuple[Path, 
 def test_every_landed_file_reconciles_with_the_generator_manifest(
     faults_default_and_none: tuple[Path, Path, Path],
 ) -> None:
-    """Per file: lines = clean + duplicate + rejected, each count equal to what was injected."""
+    """Per file: lines = clean + duplicate + rejected + erased, each count equal to what was
+    injected, except for the lines of users who asked for deletion: those are erased whatever
+    the generator made them, so each count may fall short of the injected one by exactly the
+    file's erased lines."""
     landing, with_faults, _ = faults_default_and_none
     manifests = list((landing / "_manifests").glob("view_events__*.json"))
     assert len(manifests) == 1
@@ -201,19 +204,24 @@ def test_every_landed_file_reconciles_with_the_generator_manifest(
                 rejected_end_before_start_records, rejected_over_24h_records,
                 rejected_unknown_platform_records, rejected_unknown_event_type_records,
                 rejected_future_timestamp_records, rejected_too_late_records,
-                rejected_invalid_timestamp_records
+                rejected_invalid_timestamp_records, erased_records
             from agg_view_event_ingest_reconciliation
             """
         ).fetchall()
-    staged = {row[0]: row[1:] for row in rows}
+    staged = {row[0]: row[1:-1] for row in rows}
+    erased = {row[0]: row[-1] for row in rows}
     assert set(staged) == set(injected), "files staged differ from files written"
+    assert sum(erased.values()) > 0, "no deletion request erased a line: the erasure path went untested"
     for file_name, counts in injected.items():
         expected = (
             counts["lines"], counts["valid"], counts["duplicate"], counts["malformed"], counts["null_key"],
             counts["end_before_start"], counts["over_24h"], counts["unknown_platform"],
             counts["unknown_event_type"], counts["future_timestamp"], counts["too_late"], 0,
         )
-        assert staged[file_name] == expected, file_name
+        got = staged[file_name]
+        assert got[0] == expected[0], file_name
+        shortfall = [want - have for have, want in zip(got[1:], expected[1:])]
+        assert min(shortfall) >= 0 and sum(shortfall) == erased[file_name], (file_name, got, expected)
     totals = json.loads(manifests[0].read_text())["view_events"]["totals"]
     assert totals["duplicate"] > 0 and totals["malformed"] > 0, "the fault mix injected nothing to check"
 
@@ -279,6 +287,21 @@ def _active_days_from_raw(landing: Path) -> dict[int, set[date]]:
     return active
 
 
+def _deleted_users_from_raw(landing: Path) -> set[int]:
+    """Users with a deletion request among the landed change records (they are erased)."""
+    deleted = set()
+    for path in sorted((landing / "users").rglob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(record, dict) and record.get("is_deletion_request") is True:
+                    deleted.add(record.get("user_id"))
+    return deleted
+
+
 def _expected_rollup(active: dict[int, set[date]]) -> dict[date, dict[str, int]]:
     days = sorted({day for user_days in active.values() for day in user_days})
     first_day, last_day = days[0], days[-1]
@@ -315,7 +338,10 @@ def test_rollup_matches_independent_recomputation_from_raw_files(
     faults_default_and_none: tuple[Path, Path, Path],
 ) -> None:
     landing, with_faults, _ = faults_default_and_none
-    expected = _expected_rollup(_active_days_from_raw(landing))
+    deleted = _deleted_users_from_raw(landing)
+    assert deleted, "the data set has no deletion request: the erasure path went untested"
+    active = {user: days for user, days in _active_days_from_raw(landing).items() if user not in deleted}
+    expected = _expected_rollup(active)
     columns = ["dau", "wau", "mau", "new_users", "retained_users", "resurrected_users", "churned_users", "stale_users"]
     with duckdb.connect(str(with_faults), read_only=True) as con:
         rows = con.execute(f"select activity_date, {', '.join(columns)} from fct_active_user_fast").fetchall()

@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('fct_privacy_erasures') }} (runs after the erasure of lines and snapshot versions)
+
 {#
     One row per user and UTC day of dim_daily_user_status: the user's activity flags and
     statuses that day, with every single-valued segment attribute twice: as of that day

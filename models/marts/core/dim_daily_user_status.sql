@@ -8,8 +8,13 @@
             ~ "(select max(activity_date) from {{ this }}) - "
             ~ var('engagement__status_history_days') ~ "{% endif %}",
         ],
+        pre_hook=[
+            "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'activity_last_ingest_batch_id') }}",
+        ],
     )
 }}
+
+-- depends_on: {{ ref('stg_landing__user_tombstones') }}
 
 {#
     One row per user and UTC day, from the user's first active day onward, keeping

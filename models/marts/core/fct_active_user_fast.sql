@@ -6,10 +6,13 @@
     )
 }}
 
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+
 {#
     One row per UTC day: DAU, WAU, MAU, stickiness and growth accounting.
     Reads only dim_daily_user_status. Incremental: every day from the first day
-    whose status rows changed since the last run is recomputed; the rollup keeps
+    whose status rows changed since the last run, or since which a user erased since
+    the last run was counted (fct_privacy_erasures), is recomputed; the rollup keeps
     every day it ever computed, also those older than the kept status history.
     A full refresh recomputes every day, which needs dim_daily_user_status's own
     full-refresh history (every day): it refuses to run, saying what to do, when the
@@ -38,12 +41,32 @@ user_status as (
 ),
 
 {% if is_incremental() -%}
-days_to_rebuild as (
+privacy_erasures as (
+
+    select * from {{ ref('fct_privacy_erasures') }}
+
+),
+
+rebuild_candidates as (
 
     select min(activity_date) as rebuild_from
     from user_status
     where
         activity_last_ingest_batch_id > {{ last_ingest_batch() }}
+
+    union all
+
+    {# Users erased since the last run leave every day they were counted on. #}
+    select min(first_affected_date) as rebuild_from
+    from privacy_erasures
+    where recorded_batch_id > {{ last_ingest_batch() }}
+
+),
+
+days_to_rebuild as (
+
+    select min(rebuild_from) as rebuild_from
+    from rebuild_candidates
 
 ),
 

@@ -3,8 +3,13 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['activity_date', 'user_id'],
+        pre_hook=[
+            "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'last_ingest_batch_id') }}",
+        ],
     )
 }}
+
+-- depends_on: {{ ref('stg_landing__user_tombstones') }}
 
 {#
     One row per user and UTC day with at least one valid view event.

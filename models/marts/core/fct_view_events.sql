@@ -2,8 +2,13 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
+        pre_hook=[
+            "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'ingest_batch_id') }}",
+        ],
     )
 }}
+
+-- depends_on: {{ ref('stg_landing__user_tombstones') }}
 
 {#
     One row per valid view event (deduplicated, validated), on the UTC date it started.

@@ -1,6 +1,8 @@
+-- depends_on: {{ ref('fct_privacy_erasures') }} (runs after the erasure of lines and snapshot versions)
+
 {#
     One row per landed view-event file version: what the ingest step did with it (file
-    manifest) and how many of its lines were clean, duplicates or rejected (by reason).
+    manifest) and how many of its lines were clean, duplicates, rejected (by reason) or erased (a deleted user's).
     landed = clean + duplicate + rejected for every file; a quarantined file shows its
     reason and the lines that could still be read; a deferred one waits with 0 lines.
 #}
@@ -29,6 +31,7 @@ staged_counts as (
         count(case when record_status = 'clean' then 1 end) as clean_records,
         count(case when record_status = 'duplicate' then 1 end) as duplicate_records,
         count(case when record_status = 'rejected' then 1 end) as rejected_records,
+        count(case when record_status = 'erased' then 1 end) as erased_records,
     {% for reason in var('engagement__rejection_reasons') -%}
     count(case when rejection_reason = '{{ reason }}' then 1 end)
         as rejected_{{ reason }}_records{% if not loop.last %},{% endif %}
@@ -53,6 +56,7 @@ final as (
         coalesce(staged_counts.clean_records, 0) as clean_records,
         coalesce(staged_counts.duplicate_records, 0) as duplicate_records,
         coalesce(staged_counts.rejected_records, 0) as rejected_records,
+        coalesce(staged_counts.erased_records, 0) as erased_records,
     {% for reason in var('engagement__rejection_reasons') -%}
     coalesce(staged_counts.rejected_{{ reason }}_records, 0)
         as rejected_{{ reason }}_records{% if not loop.last %},{% endif %}

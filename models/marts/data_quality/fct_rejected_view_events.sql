@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('fct_privacy_erasures') }} (runs after the erasure of lines and snapshot versions)
+
 {# Quarantine: one row per landed view-event line that was rejected, with its file, raw text and reason. #}
 
 with

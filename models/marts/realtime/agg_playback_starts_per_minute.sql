@@ -174,8 +174,17 @@ baseline_per_hour as (
     select
         baseline_minutes_started.target_date,
         baseline_minutes_started.hour_of_day,
-        avg(coalesce(baseline_starts_as_of.playback_starts, 0)) as baseline_playback_starts,
-        stddev_pop(coalesce(baseline_starts_as_of.playback_starts, 0)) as baseline_stddev,
+        {# From exact integer sums (not a streaming float aggregate), so reruns are bit-identical. #}
+        sum(coalesce(baseline_starts_as_of.playback_starts, 0)) / count(*) as baseline_playback_starts,
+        sqrt(greatest(
+            count(*) * sum(
+                cast(coalesce(baseline_starts_as_of.playback_starts, 0) as bigint)
+                * coalesce(baseline_starts_as_of.playback_starts, 0)
+            )
+            - sum(coalesce(baseline_starts_as_of.playback_starts, 0))
+            * sum(coalesce(baseline_starts_as_of.playback_starts, 0)),
+            0
+        )) / count(*) as baseline_stddev,
         count(distinct baseline_minutes_started.lag_days) as baseline_day_count
     from baseline_minutes_started
     left join baseline_starts_as_of

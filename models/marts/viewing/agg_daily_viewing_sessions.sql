@@ -31,9 +31,11 @@ daily_sessions as (
         {{ percentile_cont('duration_seconds', 0.5) }} as duration_p50_seconds,
         {{ percentile_cont('duration_seconds', 0.9) }} as duration_p90_seconds,
         {{ percentile_cont('duration_seconds', 0.99) }} as duration_p99_seconds,
-        avg(duration_seconds) as duration_avg_seconds,
+        {# Sums in whole milliseconds are exact, so the figures do not depend on row order. #}
+        sum({{ whole_milliseconds('duration_seconds') }}) / count(duration_seconds) / 1000.0
+            as duration_avg_seconds,
         sum(view_count) as view_count,
-        sum(watch_seconds) as watch_seconds,
+        sum({{ whole_milliseconds('watch_seconds') }}) / 1000.0 as watch_seconds,
         count(case when is_binge then 1 end) as binge_session_count
     from sessions
     group by 1

@@ -110,7 +110,7 @@ session_totals as (
         session_id,
         min(start_timestamp) as started_at,
         max(end_timestamp) as ended_at,
-        sum(duration_seconds) as watch_seconds,
+        sum({{ whole_milliseconds('duration_seconds') }}) / 1000.0 as watch_seconds,
         count(*) as view_count,
         count(case when event_type = 'playback' then 1 end) as playback_count,
         count(case when event_type = 'preview' then 1 end) as preview_count,

@@ -1,41 +1,21 @@
 {#
     One row per user: the latest change record wins (by updated_at, then arrival).
     Plaintext email never leaves this model: only its hash is exposed.
-    Deletion requests are kept and flagged; purging is done downstream.
+    A user with a deletion request is left out entirely (stg_landing__user_tombstones
+    keeps the request; every user-level model erases the user).
 #}
 
 with
 
-source as (
+user_changes as (
 
-    select * from {{ source('landing', 'users') }}
-
-),
-
-changes_typed as (
-
-    {# Every field landed as text; email_hash is the keyed hash the ingest step computed. #}
-    select
-        {{ parse_integer_text('user_id') }} as user_id,
-        email_hash,
-        {{ parse_integer_text('age', 'integer') }} as age,
-        try_cast(sign_up_date as date) as sign_up_date,
-        upper(trim(sign_up_country)) as sign_up_country_code,
-        upper(trim(country)) as country_code,
-        trim(city) as city,
-        lower(trim(plan)) as plan,
-        lower(trim(change_type)) as change_type,
-        coalesce(lower(trim(is_deletion_request)) = 'true', false) as is_deletion_request,
-        {{ parse_iso_timestamp_utc('updated_at') }} as updated_at,
-        {{ parse_iso_timestamp_utc('ingested_at') }} as ingested_at,
-        file_name
-    from source
+    select * from {{ ref('base_landing__users') }}
 
 ),
 
 changes_valid as (
 
-    select * from changes_typed
+    select * from user_changes
     where user_id > 0
 
 ),
@@ -88,7 +68,9 @@ final as (
         updated_at,
         ingested_at
     from changes_ranked
-    where recency_rank = 1
+    where
+        recency_rank = 1
+        and deletion_requested_at is null
 
 )
 

@@ -59,6 +59,14 @@ platforms as (
 
 ),
 
+user_tombstones as (
+
+    {# The suppression list (the one staging model staging reads): lines of a user who
+       asked for deletion are kept only as erased placeholders, so files still reconcile. #}
+    select user_id from {{ ref('stg_landing__user_tombstones') }}
+
+),
+
 records_checked as (
 
     select
@@ -202,7 +210,7 @@ duplicates as (
 
 ),
 
-final as (
+records_judged as (
 
     select
         records_checked.record_id,
@@ -254,6 +262,34 @@ final as (
     from records_checked
     left join duplicates
         on records_checked.record_id = duplicates.record_id
+
+),
+
+records_flagged as (
+
+    select
+        records_judged.*,
+        user_tombstones.user_id is not null as is_erased
+    from records_judged
+    left join user_tombstones
+        on records_judged.user_id = user_tombstones.user_id
+
+),
+
+final as (
+
+    {# A tombstoned user's line keeps only where it came from; everything else is NULL. #}
+    select
+        {%- for column in erased_view_event_kept_columns() %}
+        {{ column }},
+        {%- endfor %}
+        case when is_erased then 'erased' else record_status end as record_status,
+        case when not is_erased then rejection_reason end as rejection_reason,
+        claims_event_id and not is_erased as claims_event_id,
+        {%- for column in erased_view_event_payload_columns() %}
+        case when not is_erased then {{ column }} end as {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from records_flagged
 
 )
 

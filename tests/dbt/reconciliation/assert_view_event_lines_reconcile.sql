@@ -1,6 +1,6 @@
 -- Nothing is silently lost: for every landed view-event file version, the lines the ingest
 -- step read (file manifest) = the rows it wrote (ingest batches, read here directly, not
--- through staging) = clean + duplicate + rejected lines after staging, and the clean lines
+-- through staging) = clean + duplicate + rejected + erased lines after staging, and the clean lines
 -- are exactly the file's rows in fct_view_events.
 
 with
@@ -34,7 +34,8 @@ staged as (
         file_version,
         count(case when record_status = 'clean' then 1 end) as clean_lines,
         count(case when record_status = 'duplicate' then 1 end) as duplicate_lines,
-        count(case when record_status = 'rejected' then 1 end) as rejected_lines
+        count(case when record_status = 'rejected' then 1 end) as rejected_lines,
+        count(case when record_status = 'erased' then 1 end) as erased_lines
     from {{ ref('stg_landing__view_events') }}
     group by 1, 2
 
@@ -60,6 +61,7 @@ select
     staged.clean_lines,
     staged.duplicate_lines,
     staged.rejected_lines,
+    staged.erased_lines,
     clean_in_fact.fact_rows
 from manifest
 full outer join ingested
@@ -73,5 +75,5 @@ left join clean_in_fact
 where
     coalesce(manifest.lines_read, 0) <> coalesce(ingested.ingested_rows, 0)
     or coalesce(ingested.ingested_rows, 0)
-    <> coalesce(staged.clean_lines + staged.duplicate_lines + staged.rejected_lines, 0)
+    <> coalesce(staged.clean_lines + staged.duplicate_lines + staged.rejected_lines + staged.erased_lines, 0)
     or coalesce(staged.clean_lines, 0) <> coalesce(clean_in_fact.fact_rows, 0)
