@@ -19,6 +19,7 @@ from pathlib import Path
 from engagement import settings
 from engagement.cli import DEMO_DATA_SET, OneLineParser, add_generation_options, generation_argv
 from engagement.generator import cli as generator_cli
+from engagement.ingest import HashKeyChanged, IngestLocked, ingest_landing
 from engagement.pipeline.dbt import DbtError, DbtTarget, run_dbt
 from engagement.pipeline.summary import render_summary
 
@@ -92,11 +93,13 @@ def main(argv: list[str] | None = None) -> int:
                 _generate(args)
             args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
+            print(ingest_landing(args.landing_dir).line() + f" ({time.perf_counter() - started:.1f}s)")
+            started = time.perf_counter()
             build = ["build"] + (["--full-refresh"] if args.full_refresh else [])
             run_dbt(build, target, quiet=False)
             print(f"dbt build finished in {time.perf_counter() - started:.1f}s\n")
         _summarise(args.duckdb_path)
-    except (FileNotFoundError, GenerationFailed, DbtError) as error:
+    except (FileNotFoundError, GenerationFailed, DbtError, IngestLocked, HashKeyChanged) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     return 0
