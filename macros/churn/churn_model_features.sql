@@ -12,5 +12,10 @@
         'feature_log_startup_ratio',
         'feature_log_rebuffer_ratio',
         'feature_log_tenure_days',
+        'feature_activity_trend',
+        'feature_watch_time_trend',
+        'feature_plan_changes_l28',
+        'feature_has_downgraded_l28',
+        'feature_has_poor_qoe',
     ]) }}
 {%- endmacro %}

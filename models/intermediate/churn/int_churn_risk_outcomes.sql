@@ -10,12 +10,14 @@
       churned on or before D are left out (NULL), and so is everything when
       engagement__churn_evaluate_against_truth is false.
 
-    Held-out = scored after the model's training window: D > trained_through_date + N
-    (seeds/churn_model_training.csv), so no outcome the fit saw reaches a held-out day;
-    evaluable = D + N is observed.
+    Evaluable = D + N is observed. Held out: the model is fitted on another generator run
+    (another seed, seeds/churn_model_training.csv: generator_seed), so no user or outcome
+    the fit saw is scored here; engagement-churn-validation refuses a warehouse whose
+    landing manifest has the training seed.
 #}
 
 {%- set outcome_days = var('engagement__churn_outcome_days') %}
+{%- set incomplete_days = var('engagement__retention_incomplete_days') %}
 {%- set use_truth = var('engagement__churn_evaluate_against_truth') %}
 
 with
@@ -32,12 +34,6 @@ daily_activity as (
 
 ),
 
-model_training as (
-
-    select * from {{ ref('churn_model_training') }}
-
-),
-
 {% if use_truth %}
 user_truth as (
 
@@ -49,16 +45,8 @@ user_truth as (
 observed_until as (
 
     select
-        cast({{ dbt.dateadd('day', -var('engagement__retention_incomplete_days'), 'max(activity_date)') }} as date)
-            as last_complete_date
+        cast({{ dbt.dateadd('day', -incomplete_days, 'max(activity_date)') }} as date) as last_complete_date
     from daily_activity
-
-),
-
-held_out_days as (
-
-    select cast(model_training.trained_through_date as date) + {{ outcome_days }} as last_training_outcome_date
-    from model_training
 
 ),
 
@@ -73,10 +61,7 @@ scored_users as (
         churn_risk.days_active_l28
     from churn_risk
     cross join observed_until
-    cross join held_out_days
-    where
-        churn_risk.activity_date + {{ outcome_days }} <= observed_until.last_complete_date
-        and churn_risk.activity_date > held_out_days.last_training_outcome_date
+    where churn_risk.activity_date + {{ outcome_days }} <= observed_until.last_complete_date
 
 ),
 

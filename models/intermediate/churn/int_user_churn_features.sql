@@ -47,6 +47,31 @@ user_qoe as (
 
 ),
 
+attribute_history as (
+
+    select * from {{ ref('int_user_attribute_history') }}
+
+),
+
+plan_changes as (
+
+    {# Every change of plan in the change log, with its direction (basic < standard < premium). #}
+    select
+        user_id,
+        cast(valid_from as date) as change_date,
+        {{ plan_rank('plan') }} < {{ plan_rank('previous_plan') }} as is_downgrade
+    from (
+        select
+            user_id,
+            valid_from,
+            plan,
+            lag(plan) over (partition by user_id order by valid_from) as previous_plan
+        from attribute_history
+    ) as versions
+    where previous_plan is not null and plan <> previous_plan
+
+),
+
 data_start as (
 
     select min(activity_date) as first_observed_date
@@ -67,10 +92,12 @@ monthly_active_users as (
         user_status.signup_date,
         {{ dbt.datediff('user_status.last_activity_date', 'user_status.activity_date', 'day') }}
             as days_since_last_activity,
-        {{ dbt.datediff('user_status.signup_date', 'user_status.activity_date', 'day') }} as tenure_days,
+        {{ dbt.datediff('user_status.signup_date', 'user_status.activity_date', 'day') }}
+            as tenure_days,
         {# Days of data up to D (capped at 28): the l28 rate is over the days that could be seen. #}
         least(
-            {{ dbt.datediff('data_start.first_observed_date', 'user_status.activity_date', 'day') }} + 1, 28
+            {{ dbt.datediff('data_start.first_observed_date', 'user_status.activity_date', 'day') }} + 1,  -- noqa: LT05
+            28
         ) as observed_days_l28,
         {# The baseline reaches back before the first observed day: its counts are understated. #}
         user_status.activity_date - {{ baseline_days + 6 }} >= data_start.first_observed_date
@@ -128,6 +155,25 @@ activity_windows as (
 
 ),
 
+recent_plan_changes as (
+
+    {# Plan changes in the 28 days ending D (a downgrade is a warning sign before a cancel). #}
+    select
+        monthly_active_users.activity_date,
+        monthly_active_users.user_id,
+        count(*) as plan_changes_l28,
+        {{ dbt.bool_or('plan_changes.is_downgrade') }} as has_downgraded_l28,
+        max(plan_changes.change_date) as last_plan_change_date
+    from monthly_active_users
+    inner join plan_changes
+        on
+            monthly_active_users.user_id = plan_changes.user_id
+            and monthly_active_users.activity_date >= plan_changes.change_date
+            and monthly_active_users.activity_date - 28 < plan_changes.change_date
+    group by 1, 2
+
+),
+
 measures as (
 
     select
@@ -169,7 +215,10 @@ measures as (
         user_qoe.rebuffer_ratio,
         user_qoe.startup_p90_ms,
         user_qoe.norm_rebuffer_ratio,
-        user_qoe.norm_startup_p90_ms
+        user_qoe.norm_startup_p90_ms,
+        coalesce(recent_plan_changes.plan_changes_l28, 0) as plan_changes_l28,
+        coalesce(recent_plan_changes.has_downgraded_l28, false) as has_downgraded_l28,
+        recent_plan_changes.last_plan_change_date
     from monthly_active_users
     inner join activity_windows
         on
@@ -179,6 +228,10 @@ measures as (
         on
             monthly_active_users.activity_date = user_qoe.activity_date
             and monthly_active_users.user_id = user_qoe.user_id
+    left join recent_plan_changes
+        on
+            monthly_active_users.activity_date = recent_plan_changes.activity_date
+            and monthly_active_users.user_id = recent_plan_changes.user_id
 
 ),
 
@@ -201,7 +254,8 @@ reasons as (
             coalesce(rebuffer_ratio >= {{ rebuffer_multiplier }} * norm_rebuffer_ratio, false)
             or coalesce(startup_p90_ms >= {{ startup_multiplier }} * norm_startup_p90_ms, false)
         ) as has_poor_qoe,
-        coalesce(tenure_days < {{ new_user_days }}, false) as is_new_user
+        coalesce(tenure_days < {{ new_user_days }}, false) as is_new_user,
+        has_downgraded_l28 as has_recent_downgrade
     from measures
 
 ),
@@ -219,7 +273,8 @@ features as (
         1.0 * days_active_l28 / observed_days_l28 as feature_active_day_rate_l28,
         ln(1 + time_spent_seconds_l7 / 60.0) as feature_log_watch_minutes_l7,
         ln(1 + time_spent_seconds_prior_week / 60.0) as feature_log_watch_minutes_prior_week,
-        coalesce(ln((1 + session_minutes_l7) / (1 + session_minutes_baseline)), 0) as feature_session_minutes_trend,
+        coalesce(ln((1 + session_minutes_l7) / (1 + session_minutes_baseline)), 0)
+            as feature_session_minutes_trend,
         case
             when qoe_playbacks > 0 and startup_p90_ms > 0 and norm_startup_p90_ms > 0
                 then ln(startup_p90_ms / norm_startup_p90_ms)
@@ -229,7 +284,13 @@ features as (
             when qoe_playbacks > 0 then ln((rebuffer_ratio + 0.0001) / (norm_rebuffer_ratio + 0.0001))
             else 0
         end as feature_log_rebuffer_ratio,
-        ln(1 + coalesce(greatest(tenure_days, 0), 365)) as feature_log_tenure_days
+        ln(1 + coalesce(greatest(tenure_days, 0), 365)) as feature_log_tenure_days,
+        ln((1 + days_active_l7) / (1 + baseline_weekly_active_days)) as feature_activity_trend,
+        ln((1 + time_spent_seconds_l7 / 60.0) / (1 + baseline_weekly_time_spent_seconds / 60.0))
+            as feature_watch_time_trend,
+        plan_changes_l28 as feature_plan_changes_l28,
+        case when has_downgraded_l28 then 1 else 0 end as feature_has_downgraded_l28,
+        case when has_poor_qoe then 1 else 0 end as feature_has_poor_qoe
     from reasons
 
 )

@@ -27,9 +27,10 @@ coefficient_row as (
     {# The seed's long rows as one row of columns; a feature missing from the seed leaves
        its column NULL and so every probability NULL (not_null test). #}
     select
-        max(case when feature = 'intercept' then coefficient end) as intercept
-        {%- for feature in churn_model_features() %},
+        max(case when feature = 'intercept' then coefficient end) as intercept,
+        {%- for feature in churn_model_features() %}
         max(case when feature = '{{ feature }}' then coefficient end) as coefficient_{{ feature }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from model_coefficients
 
@@ -57,28 +58,37 @@ explained as (
         1.0 / (1.0 + exp(-churn_logit)) as churn_probability,
         cast(has_recent_inactivity as integer) + cast(has_activity_drop as integer)
         + cast(has_watch_time_drop as integer) + cast(has_shorter_sessions as integer)
-        + cast(has_poor_qoe as integer) + cast(is_new_user as integer) as reason_count,
+        + cast(has_poor_qoe as integer) + cast(is_new_user as integer)
+        + cast(has_recent_downgrade as integer) as reason_count,
         coalesce(nullif(concat_ws(
             '; ',
             case
                 when has_recent_inactivity
-                    then 'no viewing for ' || cast(days_since_last_activity as {{ dbt.type_string() }}) || ' days'
+                    then
+                        'no viewing for '
+                        || cast(days_since_last_activity as {{ dbt.type_string() }})
+                        || ' days'
             end,
             case
                 when has_activity_drop
-                    then 'active ' || cast(days_active_l7 as {{ dbt.type_string() }})
+                    then
+                        'active ' || cast(days_active_l7 as {{ dbt.type_string() }})
                         || ' of the last 7 days, down from '
                         || cast(round(baseline_weekly_active_days, 1) as {{ dbt.type_string() }}) || ' a week'
             end,
             case
                 when has_watch_time_drop
-                    then 'watch time down '
-                        || cast(cast(round(100 * (1 - watch_time_ratio)) as integer) as {{ dbt.type_string() }})
+                    then
+                        'watch time down '
+                        || cast(
+                            cast(round(100 * (1 - watch_time_ratio)) as integer) as {{ dbt.type_string() }}
+                        )
                         || '% on the weeks before'
             end,
             case
                 when has_shorter_sessions
-                    then 'sessions '
+                    then
+                        'sessions '
                         || cast(
                             cast(round(100 * (1 - session_minutes_l7 / session_minutes_baseline)) as integer)
                             as {{ dbt.type_string() }}
@@ -87,14 +97,24 @@ explained as (
             end,
             case
                 when has_poor_qoe
-                    then 'poor playback: slow starts or rebuffering (startup p90 '
+                    then
+                        'poor playback: slow starts or rebuffering (startup p90 '
                         || cast(round(startup_p90_ms / 1000.0, 1) as {{ dbt.type_string() }}) || ' s vs '
                         || cast(round(norm_startup_p90_ms / 1000.0, 1) as {{ dbt.type_string() }})
                         || ' s typical)'
             end,
             case
+                when has_recent_downgrade
+                    then
+                        'moved to a cheaper plan on '
+                        || cast(last_plan_change_date as {{ dbt.type_string() }})
+            end,
+            case
                 when is_new_user
-                    then 'new subscriber: joined ' || cast(tenure_days as {{ dbt.type_string() }}) || ' days ago'
+                    then
+                        'new subscriber: joined '
+                        || cast(tenure_days as {{ dbt.type_string() }})
+                        || ' days ago'
             end
         ), ''), 'no warning sign') as risk_reasons
     from scored
@@ -124,6 +144,9 @@ final as (
         has_shorter_sessions,
         has_poor_qoe,
         is_new_user,
+        has_recent_downgrade,
+        plan_changes_l28,
+        last_plan_change_date,
         days_active_l7,
         days_active_prior_week,
         days_active_baseline,
