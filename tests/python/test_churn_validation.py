@@ -114,3 +114,18 @@ def test_bad_argument_exits_2_with_one_line() -> None:
 def test_missing_warehouse_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert cv.main(["--duckdb-path", str(tmp_path / "none.duckdb")]) == 2
     assert capsys.readouterr().err.strip() == f"churn_validation: error: warehouse not found: {tmp_path / 'none.duckdb'}"
+
+
+def test_run_summary_prints_the_churn_headline(tmp_path: Path) -> None:
+    """make run's summary: the model's lift / AUC first, then the baselines, per outcome."""
+    from engagement.pipeline.summary import _churn_lines
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("""create table agg_churn_risk_evaluation as select * from (values
+        ('recency', 'observed_inactivity', 2.19, 0.757, 100, 3, 14),
+        ('model', 'observed_inactivity', 2.35, 0.808, 100, 3, 14)) as t(scorer, outcome, top_decile_lift, auc,
+        scored_user_days, scoring_days, outcome_days)""")
+    lines = _churn_lines(con)
+    assert lines[1].startswith("  Churn risk (14-day churn")
+    assert lines[2].split() == ["observed_inactivity", "model", "2.35", "/", "0.808,", "recency", "2.19", "/",
+                                "0.757", "(100", "user-days,", "3", "days)"]

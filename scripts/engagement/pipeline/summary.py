@@ -17,6 +17,10 @@ def _fmt_ratio(value: object, pct: bool = False) -> str:
     return f"{float(value):.1%}" if pct else f"{float(value):.2f}"
 
 
+def _fmt_auc(value: object) -> str:
+    return "n/a" if value is None else f"{float(value):.3f}"
+
+
 def _delta(today: object, yesterday: object) -> str:
     if today is None or yesterday is None:
         return ""
@@ -111,7 +115,7 @@ def _churn_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = ["", f"  Churn risk ({rows[0][6]}-day churn, fully observed scoring days): top-decile lift / AUC"
              " of the model and the one-line baselines"]
     for outcome, scorers in by_outcome.items():
-        cells = ", ".join(f"{name} {_fmt_ratio(v[0])} / {_fmt_ratio(v[1])}" for name, v in sorted(
+        cells = ", ".join(f"{name} {_fmt_ratio(v[0])} / {_fmt_auc(v[1])}" for name, v in sorted(
             scorers.items(), key=lambda item: item[0] != "model"))
         user_days, days = next(iter(scorers.values()))[2:]
         lines.append(f"    {outcome:<20} {cells}  ({_fmt_int(user_days)} user-days, {days} days)")
