@@ -127,3 +127,24 @@ docs: install ## dbt docs generate (serve with: .venv/bin/dbt docs serve)
 
 clean: ## remove generated data and build output (keeps .venv)
 	rm -rf data target logs
+
+# --- churn model (issue 11) ---------------------------------------------------------------
+# The model is fitted on its own generator run (seed 2024), never on the data it is judged
+# on; make churn-fit rebuilds that training warehouse and rewrites seeds/churn_model_*.csv
+# (deterministic: the same seeds come out every time). make churn-validation judges the
+# committed model on the demo warehouse of make run (seed 42: held out).
+CHURN_TRAIN_DIR := data/churn-train
+CHURN_TRAIN_ARGS := --users 6000 --days 60 --start-date 2026-01-01 --seed 2024 --faults default
+.PHONY: churn-fit churn-validation
+
+churn-fit: install ## refit the churn model on its training data (seed 2024) and rewrite seeds/churn_model_*.csv (~4 min)
+	rm -rf $(CHURN_TRAIN_DIR) && mkdir -p $(CHURN_TRAIN_DIR)
+	$(BIN)/engagement-generate $(CHURN_TRAIN_ARGS) --out $(CHURN_TRAIN_DIR)/landing --quiet
+	$(BIN)/engagement-ingest --landing-dir $(CHURN_TRAIN_DIR)/landing
+	ENGAGEMENT_LANDING_DIR=$(CHURN_TRAIN_DIR)/landing ENGAGEMENT_DUCKDB_PATH=$(CHURN_TRAIN_DIR)/warehouse.duckdb \
+		sh -c '$(BIN)/dbt seed --full-refresh --target-path $(CHURN_TRAIN_DIR)/target -q && \
+		$(BIN)/dbt run --select +int_user_churn_features --target-path $(CHURN_TRAIN_DIR)/target -q'
+	$(BIN)/engagement-churn-fit --duckdb-path $(CHURN_TRAIN_DIR)/warehouse.duckdb --landing-dir $(CHURN_TRAIN_DIR)/landing
+
+churn-validation: install ## the churn model vs the recency and frequency baselines on the demo warehouse (after make run)
+	$(BIN)/engagement-churn-validation

@@ -1,143 +1,131 @@
-"""engagement.churn_validation (engagement-churn-validation): metric and label functions on
-hand-made inputs, the CLI's one-line errors, and (when CHURN_VALIDATION_DUCKDB_PATH points
-at a built warehouse) a run against a real warehouse. Builds nothing."""
+"""engagement.churn_validation (engagement-churn-validation): metrics on hand-made inputs,
+the check against the dbt mart, the held-out (seed) check, and the CLI's one-line errors.
+A tiny hand-written warehouse stands in for a dbt build (the SQL has its own unit tests)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
+import json
 import subprocess
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pytest
 
 from engagement import churn_validation as cv
 from support.commands import entry_point
 
 COMMAND = "engagement-churn-validation"
-D = dt.date(2026, 2, 10)
+
+# The four user-days of the dbt unit test agg_churn_risk_evaluation_auc_ties_and_top_decile.
+OUTCOME_ROWS = [
+    # user, probability, decile, recency, r-decile, frequency, f-decile, observed, truth
+    (1, 0.9, 1, 3.0, 2, -1.0, 1, True, True),
+    (2, 0.6, 2, 3.0, 1, -2.0, 2, False, False),
+    (3, 0.6, 3, 3.0, 3, -3.0, 3, True, None),
+    (4, 0.1, 4, 3.0, 4, -4.0, 4, False, None),
+]
+# What that unit test expects of the mart: (scorer, outcome) -> counts and AUC.
+MART_ROWS = [
+    ("model", "observed_inactivity", 4, 2, 1, 1, 0.875),
+    ("model", "truth_churn", 2, 1, 1, 1, 1.0),
+    ("recency", "observed_inactivity", 4, 2, 1, 0, 0.5),
+    ("recency", "truth_churn", 2, 1, 1, 0, 0.5),
+    ("frequency", "observed_inactivity", 4, 2, 1, 1, 0.75),
+    ("frequency", "truth_churn", 2, 1, 1, 1, 1.0),
+]
 
 
-def test_top_decile_metrics_counts_and_rates() -> None:
-    # 10 users, 3 churned; the top decile (1 user) churned.
-    rows = [(True, True), (False, True), (False, True)] + [(False, False)] * 7
-    m = cv.top_decile_metrics(rows)
-    assert (m.scored, m.positives, m.top_decile, m.top_decile_positives) == (10, 3, 1, 1)
-    assert m.base_rate == pytest.approx(0.3)
-    assert m.precision == 1.0
-    assert m.recall == pytest.approx(1 / 3)
-    assert m.lift == pytest.approx(1 / 0.3)
+def _warehouse(tmp_path: Path, train_seed: int = 2024, landing_seed: int = 42,
+               mart_rows: list[tuple] | None = None) -> tuple[Path, Path]:
+    """A warehouse with the three tables the command reads, and a landing manifest."""
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("""create table int_churn_risk_outcomes (user_id bigint, churn_probability double,
+        risk_decile bigint, recency_score double, recency_decile bigint, frequency_score double,
+        frequency_decile bigint, has_churned_observed boolean, has_churned_truth boolean)""")
+    con.executemany("insert into int_churn_risk_outcomes values (?, ?, ?, ?, ?, ?, ?, ?, ?)", OUTCOME_ROWS)
+    con.execute("""create table agg_churn_risk_evaluation (scorer varchar, outcome varchar,
+        scored_user_days bigint, churned_user_days bigint, top_decile_user_days bigint,
+        top_decile_churned_user_days bigint, auc double)""")
+    con.executemany("insert into agg_churn_risk_evaluation values (?, ?, ?, ?, ?, ?, ?)", mart_rows or MART_ROWS)
+    con.execute("create table churn_model_training (generator_seed bigint, data_set varchar)")
+    con.execute("insert into churn_model_training values (?, 'engagement-generate ... --seed ?')", [train_seed])
+    con.close()
+    landing = tmp_path / "landing"
+    (landing / "_manifests").mkdir(parents=True)
+    (landing / "_manifests" / "view_events__start__end.json").write_text(
+        json.dumps({"arguments": {"seed": landing_seed}}))
+    return path, landing
 
 
-def test_random_top_decile_has_lift_one() -> None:
-    # Top decile churns at the base rate: lift 1, recall = decile share.
-    rows = [(i < 10, i % 2 == 0) for i in range(100)]
-    m = cv.top_decile_metrics(rows)
-    assert m.base_rate == 0.5 and m.precision == 0.5
-    assert m.lift == pytest.approx(1.0)
-    assert m.recall == pytest.approx(0.1)
+def test_metrics_match_the_dbt_unit_test() -> None:
+    scores = np.array([0.9, 0.6, 0.6, 0.1])
+    labels = np.array([True, False, True, False])
+    m = cv.scorer_metrics(scores, np.array([1, 2, 3, 4]), labels)
+    assert (m.scored, m.positives, m.top_decile, m.top_decile_positives) == (4, 2, 1, 1)
+    assert m.auc == pytest.approx(0.875)  # ties count half
+    assert (m.base_rate, m.precision, m.recall, m.lift) == (0.5, 1.0, 0.5, 2.0)
 
 
 def test_undefined_rates_are_none() -> None:
-    nobody_churned = cv.top_decile_metrics([(True, False), (False, False)])
-    assert nobody_churned.recall is None and nobody_churned.lift is None
-    assert nobody_churned.precision == 0.0 and nobody_churned.base_rate == 0.0
-    empty = cv.top_decile_metrics([])
-    assert empty.base_rate is None and empty.precision is None and empty.lift is None
+    m = cv.scorer_metrics(np.array([0.2, 0.1]), np.array([1, 2]), np.array([False, False]))
+    assert m.auc is None and m.recall is None and m.lift is None and m.base_rate == 0.0
 
 
-def test_pool_sums_counts_not_rates() -> None:
-    day1 = cv.DecileMetrics(scored=10, positives=5, top_decile=1, top_decile_positives=1)
-    day2 = cv.DecileMetrics(scored=90, positives=5, top_decile=9, top_decile_positives=0)
-    pooled = cv.pool([day1, day2])
-    assert pooled == cv.DecileMetrics(100, 10, 10, 1)
-    assert pooled.precision == pytest.approx(0.1)  # not the mean of 1.0 and 0.0
+def test_recomputation_agrees_with_the_mart_and_runs_clean(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path, landing = _warehouse(tmp_path)
+    assert cv.main(["--duckdb-path", str(path), "--landing-dir", str(landing)]) == 0
+    out = capsys.readouterr().out
+    assert "agg_churn_risk_evaluation agrees with this recomputation on all 6 rows." in out
+    assert "observed_inactivity: model top-decile lift 2.000, AUC 0.875" in out
+    assert "truth_churn: model top-decile lift 2.000, AUC 1.000" in out
 
 
-@pytest.mark.parametrize(
-    ("active_dates", "expected"),
-    [
-        ([], True),                                       # never active again
-        ([D], True),                                      # active on D itself does not count
-        ([D - dt.timedelta(days=3)], True),               # only before D
-        ([D + dt.timedelta(days=1)], False),              # D+1: first day of the window
-        ([D + dt.timedelta(days=14)], False),             # D+14: last day of the window
-        ([D + dt.timedelta(days=15)], True),              # D+15: after the window
-        ([D, D + dt.timedelta(days=15)], True),
-    ],
-)
-def test_observed_churn_window_edges(active_dates: list[dt.date], expected: bool) -> None:
-    assert cv.observed_churn(D, active_dates, 14) is expected
+def test_a_mart_that_disagrees_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    rows = [row if row[0] != "recency" or row[1] != "truth_churn" else row[:6] + (0.75,) for row in MART_ROWS]
+    path, landing = _warehouse(tmp_path, mart_rows=rows)
+    assert cv.main(["--duckdb-path", str(path), "--landing-dir", str(landing)]) == 1
+    assert "recency/truth_churn auc 0.5 vs 0.75" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("churn_date", "expected"),
-    [
-        (None, False),
-        (D, False),                                       # already churned on D
-        (D + dt.timedelta(days=1), True),
-        (D + dt.timedelta(days=28), True),
-        (D + dt.timedelta(days=29), False),
-    ],
-)
-def test_truth_churn_window_edges(churn_date: dt.date | None, expected: bool) -> None:
-    assert cv.truth_churn(D, churn_date, 28) is expected
+def test_training_data_is_refused_unless_allowed(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path, landing = _warehouse(tmp_path, train_seed=42, landing_seed=42)
+    assert cv.main(["--duckdb-path", str(path), "--landing-dir", str(landing)]) == 1
+    assert "training seed 42: these figures are in-sample" in capsys.readouterr().err
+    assert cv.main(["--duckdb-path", str(path), "--landing-dir", str(landing), "--allow-training-data"]) == 0
 
 
-def test_is_evaluable_needs_the_whole_window() -> None:
-    assert cv.is_evaluable(D, D + dt.timedelta(days=14), 14)
-    assert not cv.is_evaluable(D, D + dt.timedelta(days=13), 14)
+def test_headline_names_a_baseline_that_wins() -> None:
+    results = {
+        ("model", "observed_inactivity"): cv.ScorerMetrics(10, 5, 1, 1, 0.7),
+        ("recency", "observed_inactivity"): cv.ScorerMetrics(10, 5, 1, 1, 0.8),
+    }
+    assert cv.headline(results)[0].endswith("does NOT beat every baseline")
 
 
-def test_per_day_metrics_and_reason_rates() -> None:
-    rows = [
-        cv.ScoredRow(D, 1, 1, True, (True, True, False, False)),
-        cv.ScoredRow(D, 2, 2, True, (False, True, False, False)),
-        cv.ScoredRow(D, 3, 3, True, (False, False, False, False)),
-        cv.ScoredRow(D + dt.timedelta(days=1), 1, 1, True, (True, False, False, False)),  # unlabelled day
-    ]
-    label = {(D, 1): True, (D, 2): False, (D, 3): True}
-    per_day = cv.per_day_metrics(rows, label)
-    assert list(per_day) == [D]
-    assert per_day[D] == cv.DecileMetrics(3, 2, 1, 1)
-    rates = {name: (share, on, off) for name, share, on, off in cv.reason_rates(rows, label)}
-    assert rates["has_activity_drop"] == (pytest.approx(1 / 3), 1.0, 0.5)
-    assert rates["has_recent_inactivity"] == (pytest.approx(2 / 3), 0.5, 1.0)
-    assert rates["has_poor_qoe"] == (0.0, None, pytest.approx(2 / 3))
-
-
-@pytest.mark.parametrize("args", [["--outcome-days", "0"], ["--truth-days", "x"]])
-def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
-    result = subprocess.run([entry_point(COMMAND), *args], capture_output=True, text=True, timeout=60)
+def test_bad_argument_exits_2_with_one_line() -> None:
+    result = subprocess.run([entry_point(COMMAND), "--no-such-flag"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("churn_validation: error:")
 
 
-def test_missing_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [entry_point(COMMAND), "--duckdb-path", str(tmp_path / "none.duckdb")],
-        capture_output=True, text=True, timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip() == f"churn_validation: error: warehouse not found: {tmp_path / 'none.duckdb'}"
+def test_missing_warehouse_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cv.main(["--duckdb-path", str(tmp_path / "none.duckdb")]) == 2
+    assert capsys.readouterr().err.strip() == f"churn_validation: error: warehouse not found: {tmp_path / 'none.duckdb'}"
 
 
-@pytest.mark.skipif(not os.environ.get("CHURN_VALIDATION_DUCKDB_PATH"),
-                    reason="set CHURN_VALIDATION_DUCKDB_PATH to a warehouse with models/marts/churn built")
-def test_against_a_built_warehouse() -> None:
-    """The dbt evaluation model agrees with the recomputation (exit 0) and the table prints."""
-    cmd = [entry_point(COMMAND), "--duckdb-path", os.environ["CHURN_VALIDATION_DUCKDB_PATH"]]
-    if os.environ.get("CHURN_VALIDATION_TRUTH"):
-        cmd += ["--truth", os.environ["CHURN_VALIDATION_TRUTH"]]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    assert "observed: no activity D+1..D+14" in result.stdout
-    assert "agg_churn_risk_evaluation agrees" in result.stdout
+def test_run_summary_prints_the_churn_headline(tmp_path: Path) -> None:
+    """make run's summary: the model's lift / AUC first, then the baselines, per outcome."""
+    from engagement.pipeline.summary import _churn_lines
 
-
-def test_recency_reference_takes_the_longest_inactive_tenth() -> None:
-    rows = [cv.ScoredRow(D, user_id, 5, True, (False,) * 4, days_since_last_activity=user_id % 7)
-            for user_id in range(1, 22)]  # 21 users -> ceil(21 / 10) = 3 in the top decile
-    top = cv.recency_top_decile(rows)
-    assert top == {(D, 6), (D, 13), (D, 20)}  # 6 days since last activity; ties by user_id
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("""create table agg_churn_risk_evaluation as select * from (values
+        ('recency', 'observed_inactivity', 2.19, 0.757, 100, 3, 14),
+        ('model', 'observed_inactivity', 2.35, 0.808, 100, 3, 14)) as t(scorer, outcome, top_decile_lift, auc,
+        scored_user_days, scoring_days, outcome_days)""")
+    lines = _churn_lines(con)
+    assert lines[1].startswith("  Churn risk (14-day churn")
+    assert lines[2].split() == ["observed_inactivity", "model", "2.35", "/", "0.808,", "recency", "2.19", "/",
+                                "0.757", "(100", "user-days,", "3", "days)"]

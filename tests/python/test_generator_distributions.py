@@ -53,9 +53,10 @@ def test_daily_activity_targets(data):
     for day in days:
         existing = sum(1 for s in signups.values() if s <= day)
         shares.append(len(users[day]) / existing)
-        assert 0.06 <= shares[-1] <= 0.14, (day, shares[-1])
+        assert 0.06 <= shares[-1] <= 0.16, (day, shares[-1])  # weekends above the 10% design average
         assert 3.5 <= counts[day] / len(users[day]) <= 6.5
         assert 1.2 <= len(sessions[day]) / len(users[day]) <= 2.2
+    assert 0.08 <= np.mean(shares) <= 0.13
     weekend = np.mean([s for d, s in zip(days, shares) if d.weekday() >= 5])
     weekday = np.mean([s for d, s in zip(days, shares) if d.weekday() < 5])
     assert weekend > weekday * 1.05
@@ -73,7 +74,7 @@ def test_platform_country_and_event_type_mix(data):
     assert top[0][0] == "US" and 0.15 <= top[0][1] / sum(users_by_country.values()) <= 0.35
     assert len(users_by_country) >= 20
     playback = sum(r["event_type"] == "playback" for r in events) / n
-    assert 0.83 <= playback <= 0.93
+    assert 0.80 <= playback <= 0.93
     mobile_in = Counter(r["platform"] for r in events if r["country"] == "IN")
     tv_us = Counter(r["platform"] for r in events if r["country"] == "US")
     assert mobile_in["mobile"] / sum(mobile_in.values()) > 0.6

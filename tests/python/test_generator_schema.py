@@ -115,8 +115,23 @@ def test_media_records_and_truth(landing):
         lo, hi = (80 * 60, 180 * 60) if m["kind"] == "movie" else (20 * 60, 60 * 60)
         assert lo <= m["duration_seconds"] <= hi
     truth = pq.read_table(root / "_truth" / "users.parquet")
-    assert truth.column_names == ["user_id", "engagement", "churn_date", "deletion_requested_at"]
+    assert truth.column_names == ["user_id", "engagement", "churn_date", "deletion_requested_at", "segment",
+                                  "state_at_start", "churn_reason", "churn_trigger", "decline_start_date",
+                                  "return_date", "churn_count"]
     assert truth.num_rows == 4000 and truth.column("churn_date").null_count < 4000
+    rows = truth.to_pylist()
+    assert {r["segment"] for r in rows} == {"heavy", "regular", "casual", "dormant"}
+    assert {r["state_at_start"] for r in rows} <= {"subscribed", "declining", "churned", "not_signed_up"}
+    for r in rows:
+        churned = r["churn_date"] is not None
+        # A churn during the run always says why; only a churn has a reason, a trigger and a count.
+        assert (r["churn_reason"] is not None) == churned == (r["churn_trigger"] is not None)
+        assert churned == (r["churn_count"] > 0)
+        if churned and r["churn_reason"] != "deletion_request":
+            assert r["churn_reason"] in ("voluntary_cancel", "lapse")
+            assert r["decline_start_date"] < r["churn_date"]  # a decline precedes every churn
+        if r["return_date"] is not None and churned:
+            assert r["return_date"] != r["churn_date"]
 
 
 def test_parquet_schema_matches_jsonl(landing):

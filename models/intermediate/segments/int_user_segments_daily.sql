@@ -3,12 +3,13 @@
 {#
     One row per user and UTC day of dim_daily_user_status: the user's activity flags and
     statuses that day, with every single-valued segment attribute twice: as of that day
-    (from the users_snapshot version valid at the end of the day) and as of now (dim_user).
+    (from the int_user_attribute_history version valid at the end of the day, built from
+    every change record) and as of now (dim_user).
 
-    A version covers day D when dbt_valid_from < D+1 00:00 <= dbt_valid_to (NULL = open):
-    the value the profile had at the end of D, so a change during D counts from D on.
-    Days no version covers (before the first version the snapshot captured) fall back to
-    the sign-up country for country/region and to the current profile for plan and age.
+    A version covers day D when valid_from < D+1 00:00 <= valid_to (NULL = open): the
+    value the profile had at the end of D, so a change during D counts from D on. Days no
+    version covers (before the user's first change record, normally the sign-up) fall back
+    to the sign-up country for country/region and to the current profile for plan and age.
 #}
 
 with
@@ -19,9 +20,9 @@ user_status as (
 
 ),
 
-users_snapshot as (
+attribute_history as (
 
-    select * from {{ ref('users_snapshot') }}
+    select * from {{ ref('int_user_attribute_history') }}
 
 ),
 
@@ -54,25 +55,25 @@ user_days as (
 versions_at_day_end as (
 
     {# Versions are contiguous half-open intervals, so at most one covers a day's end;
-       the rank only guards against a malformed snapshot (latest version wins). #}
+       the rank only guards against overlapping versions (latest version wins). #}
     select
         user_days.user_id,
         user_days.activity_date,
-        users_snapshot.country_code,
-        users_snapshot.plan,
-        users_snapshot.age,
+        attribute_history.country_code,
+        attribute_history.plan,
+        attribute_history.age,
         row_number() over (
             partition by user_days.user_id, user_days.activity_date
-            order by users_snapshot.dbt_valid_from desc
+            order by attribute_history.valid_from desc
         ) as version_rank
     from user_days
-    inner join users_snapshot
+    inner join attribute_history
         on
-            user_days.user_id = users_snapshot.user_id
-            and user_days.day_ends_at > users_snapshot.dbt_valid_from
+            user_days.user_id = attribute_history.user_id
+            and user_days.day_ends_at > attribute_history.valid_from
             and (
-                users_snapshot.dbt_valid_to is null
-                or user_days.day_ends_at <= users_snapshot.dbt_valid_to
+                attribute_history.valid_to is null
+                or user_days.day_ends_at <= attribute_history.valid_to
             )
 
 ),

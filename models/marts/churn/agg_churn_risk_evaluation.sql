@@ -1,104 +1,94 @@
 {#
-    One row per scoring day of fct_user_churn_risk whose outcome window is fully observed:
-    how well that day's top risk decile predicted what happened next. A user counts as
-    churned when they were not active on any of the engagement__churn_outcome_days (14)
-    days after the scoring day (observed from fct_daily_activity).
+    How well each scorer ranked the held-out user-days of int_churn_risk_outcomes, per
+    outcome: the churn model against the recency-only and frequency-only baselines, each
+    against observed inactivity and against the generator's ground truth. Pooled over the
+    held-out scoring days: base rate, precision, recall and lift of the top decile (the
+    day's decile 1), and the AUC (probability that a random churner outscores a random
+    stayer, ties counted half: the Mann-Whitney U from average ranks).
 #}
 
-{%- set outcome_days = var('engagement__churn_outcome_days') %}
+{%- set scorers = [('model', 'churn_probability', 'risk_decile'),
+                   ('recency', 'recency_score', 'recency_decile'),
+                   ('frequency', 'frequency_score', 'frequency_decile')] %}
+{%- set outcomes = [('observed_inactivity', 'has_churned_observed'), ('truth_churn', 'has_churned_truth')] %}
 
 with
 
-churn_risk as (
-
-    select * from {{ ref('fct_user_churn_risk') }}
-
-),
-
-daily_activity as (
-
-    select * from {{ ref('fct_daily_activity') }}
-
-),
-
-observed_until as (
-
-    select max(activity_date) as last_observed_date
-    from daily_activity
-
-),
-
-scored_users as (
-
-    select
-        churn_risk.activity_date,
-        churn_risk.user_id,
-        churn_risk.risk_decile,
-        churn_risk.is_lookback_complete
-    from churn_risk
-    cross join observed_until
-    where churn_risk.activity_date + {{ outcome_days }} <= observed_until.last_observed_date
-
-),
-
-active_days as (
-
-    select
-        user_id,
-        activity_date
-    from daily_activity
-    where is_active
-
-),
-
 outcomes as (
 
-    select
-        scored_users.activity_date,
-        scored_users.user_id,
-        scored_users.risk_decile,
-        scored_users.is_lookback_complete,
-        count(active_days.activity_date) = 0 as has_churned
-    from scored_users
-    left join active_days
-        on
-            scored_users.user_id = active_days.user_id
-            and scored_users.activity_date < active_days.activity_date
-            and scored_users.activity_date + {{ outcome_days }} >= active_days.activity_date
-    group by 1, 2, 3, 4
+    select * from {{ ref('int_churn_risk_outcomes') }}
 
 ),
 
-daily_counts as (
+long_scores as (
+
+    {% for scorer, score, decile in scorers -%}
+    {%- set outer_loop = loop -%}
+    {% for outcome, label in outcomes -%}
+    select
+        '{{ scorer }}' as scorer,
+        '{{ outcome }}' as outcome,
+        activity_date,
+        {{ score }} as score,
+        {{ decile }} as score_decile,
+        {{ label }} as has_churned
+    from outcomes
+    where {{ label }} is not null
+    {% if not (outer_loop.last and loop.last) %}union all{% endif %}
+    {% endfor -%}
+    {%- endfor %}
+
+),
+
+ranked as (
 
     select
-        activity_date,
-        count(*) as scored_users,
-        count(case when has_churned then 1 end) as churned_users,
-        count(case when risk_decile = 1 then 1 end) as top_decile_users,
-        count(case when risk_decile = 1 and has_churned then 1 end) as top_decile_churned_users,
-        bool_and(is_lookback_complete) as is_lookback_complete
-    from outcomes
-    group by 1
+        *,
+        rank() over (partition by scorer, outcome order by score)
+        + (count(*) over (partition by scorer, outcome, score) - 1) / 2.0 as average_rank
+    from long_scores
+
+),
+
+pooled as (
+
+    select
+        scorer,
+        outcome,
+        min(activity_date) as first_scoring_date,
+        max(activity_date) as last_scoring_date,
+        count(distinct activity_date) as scoring_days,
+        count(*) as scored_user_days,
+        count(case when has_churned then 1 end) as churned_user_days,
+        count(case when score_decile = 1 then 1 end) as top_decile_user_days,
+        count(case when score_decile = 1 and has_churned then 1 end) as top_decile_churned_user_days,
+        sum(case when has_churned then average_rank else 0 end) as churned_rank_sum
+    from ranked
+    group by 1, 2
 
 ),
 
 final as (
 
     select
-        activity_date,
-        {{ outcome_days }} as outcome_days,
-        scored_users,
-        churned_users,
-        top_decile_users,
-        top_decile_churned_users,
-        1.0 * churned_users / scored_users as base_rate,
-        1.0 * top_decile_churned_users / nullif(top_decile_users, 0) as top_decile_precision,
-        1.0 * top_decile_churned_users / nullif(churned_users, 0) as top_decile_recall,
-        (1.0 * top_decile_churned_users / nullif(top_decile_users, 0))
-        / nullif(1.0 * churned_users / scored_users, 0) as top_decile_lift,
-        is_lookback_complete
-    from daily_counts
+        scorer,
+        outcome,
+        {{ var('engagement__churn_outcome_days') }} as outcome_days,
+        first_scoring_date,
+        last_scoring_date,
+        scoring_days,
+        scored_user_days,
+        churned_user_days,
+        top_decile_user_days,
+        top_decile_churned_user_days,
+        1.0 * churned_user_days / scored_user_days as base_rate,
+        1.0 * top_decile_churned_user_days / nullif(top_decile_user_days, 0) as top_decile_precision,
+        1.0 * top_decile_churned_user_days / nullif(churned_user_days, 0) as top_decile_recall,
+        (1.0 * top_decile_churned_user_days / nullif(top_decile_user_days, 0))
+        / nullif(1.0 * churned_user_days / scored_user_days, 0) as top_decile_lift,
+        (churned_rank_sum - churned_user_days * (churned_user_days + 1) / 2.0)
+        / nullif(1.0 * churned_user_days * (scored_user_days - churned_user_days), 0) as auc
+    from pooled
 
 )
 

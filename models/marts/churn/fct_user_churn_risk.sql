@@ -1,173 +1,123 @@
 {#
-    One row per (activity_date, user_id) for users monthly-active on activity_date: four
-    boolean churn reasons with the measures behind them, a points score (the weights of
-    the reasons that hold, see churn_score_weights) and the user's risk rank and decile
-    among that day's monthly-active users. Every threshold is an engagement__churn_* var.
-
-    Windows, for scoring day D and B = engagement__churn_baseline_weeks (3):
-    last 7 days = D-6..D; baseline = the B weeks before them, D-(7B+6)..D-7 (D-27..D-7).
+    One row per (activity_date, user_id) for users monthly-active on activity_date: the
+    churn model's probability that the user is not active on any of the next
+    engagement__churn_outcome_days days, the user's risk rank and decile among that day's
+    monthly-active users, and the reasons in words. The probability is a logistic model,
+    1 / (1 + exp(-(intercept + sum of coefficient x feature))), with the coefficients of
+    seeds/churn_model_coefficients.csv (fitted by engagement-churn-fit, scikit-learn) over
+    the features of int_user_churn_features (macro churn_model_features).
 #}
-
-{%- set baseline_weeks = var('engagement__churn_baseline_weeks') -%}
-{%- set baseline_days = 7 * baseline_weeks -%}
-{%- set drop_ratio = var('engagement__churn_activity_drop_ratio') -%}
-{%- set min_baseline_days = var('engagement__churn_min_baseline_weekly_active_days') -%}
-{%- set inactive_days = var('engagement__churn_inactive_days') -%}
-{%- set watch_time_ratio = var('engagement__churn_watch_time_drop_ratio') -%}
-{%- set min_baseline_seconds = var('engagement__churn_min_baseline_weekly_seconds') -%}
-{%- set qoe_min_playbacks = var('engagement__churn_qoe_min_playbacks') -%}
-{%- set rebuffer_multiplier = var('engagement__churn_rebuffer_ratio_multiplier') -%}
-{%- set startup_multiplier = var('engagement__churn_startup_p90_multiplier') -%}
-{%- if baseline_days + 7 > var('engagement__status_bitmask_days') -%}
-    {{ exceptions.raise_compiler_error(
-        "engagement__churn_baseline_weeks: 7 x (weeks + 1) must fit in engagement__status_bitmask_days"
-    ) }}
-{%- endif %}
 
 with
 
-user_status as (
+churn_features as (
 
-    select * from {{ ref('dim_daily_user_status') }}
-
-),
-
-daily_activity as (
-
-    select * from {{ ref('fct_daily_activity') }}
+    select * from {{ ref('int_user_churn_features') }}
 
 ),
 
-user_qoe as (
+model_coefficients as (
 
-    select * from {{ ref('int_user_qoe_windowed') }}
-
-),
-
-data_start as (
-
-    select min(activity_date) as first_observed_date
-    from daily_activity
+    select * from {{ ref('churn_model_coefficients') }}
 
 ),
 
-monthly_active_users as (
+coefficient_row as (
 
+    {# The seed's long rows as one row of columns; a feature missing from the seed leaves
+       its column NULL and so every probability NULL (not_null test). #}
     select
-        user_status.activity_date,
-        user_status.user_id,
-        user_status.days_active_l7,
-        {{ bitmask_count_days('user_status.activity_bitmask', baseline_days, 7) }} as days_active_baseline,
-        user_status.last_activity_date,
-        {{ dbt.datediff('user_status.last_activity_date', 'user_status.activity_date', 'day') }}
-            as days_since_last_activity,
-        {# The baseline reaches back before the first observed day: its counts are understated. #}
-        user_status.activity_date - {{ baseline_days + 6 }} >= data_start.first_observed_date
-            as is_lookback_complete
-    from user_status
-    cross join data_start
-    where user_status.is_monthly_active
-
-),
-
-watch_time_windows as (
-
-    select
-        monthly_active_users.activity_date,
-        monthly_active_users.user_id,
-        coalesce(sum(
-            case
-                when daily_activity.activity_date > monthly_active_users.activity_date - 7
-                    then daily_activity.time_spent_seconds
-            end
-        ), 0) as time_spent_seconds_l7,
-        coalesce(sum(
-            case
-                when daily_activity.activity_date <= monthly_active_users.activity_date - 7
-                    then daily_activity.time_spent_seconds
-            end
-        ), 0) as time_spent_seconds_baseline
-    from monthly_active_users
-    left join daily_activity
-        on
-            monthly_active_users.user_id = daily_activity.user_id
-            and monthly_active_users.activity_date >= daily_activity.activity_date
-            and monthly_active_users.activity_date - {{ baseline_days + 7 }} < daily_activity.activity_date
-    group by 1, 2
-
-),
-
-measures as (
-
-    select
-        monthly_active_users.activity_date,
-        monthly_active_users.user_id,
-        monthly_active_users.is_lookback_complete,
-        monthly_active_users.days_active_l7,
-        monthly_active_users.days_active_baseline,
-        monthly_active_users.days_active_baseline / {{ baseline_weeks }}.0 as baseline_weekly_active_days,
-        monthly_active_users.last_activity_date,
-        monthly_active_users.days_since_last_activity,
-        watch_time_windows.time_spent_seconds_l7,
-        watch_time_windows.time_spent_seconds_baseline,
-        watch_time_windows.time_spent_seconds_baseline / {{ baseline_weeks }}.0
-            as baseline_weekly_time_spent_seconds,
-        case
-            when watch_time_windows.time_spent_seconds_baseline > 0
-                then
-                    watch_time_windows.time_spent_seconds_l7 * {{ baseline_weeks }}
-                    / watch_time_windows.time_spent_seconds_baseline
-        end as watch_time_ratio,
-        coalesce(user_qoe.qoe_playbacks, 0) as qoe_playbacks,
-        user_qoe.rebuffer_ratio,
-        user_qoe.startup_p90_ms,
-        user_qoe.norm_rebuffer_ratio,
-        user_qoe.norm_startup_p90_ms
-    from monthly_active_users
-    inner join watch_time_windows
-        on
-            monthly_active_users.activity_date = watch_time_windows.activity_date
-            and monthly_active_users.user_id = watch_time_windows.user_id
-    left join user_qoe
-        on
-            monthly_active_users.activity_date = user_qoe.activity_date
-            and monthly_active_users.user_id = user_qoe.user_id
-
-),
-
-reasons as (
-
-    {# Comparisons are multiplied out (no division) so the documented edges are exact. #}
-    select
-        *,
-        days_active_baseline >= {{ min_baseline_days }} * {{ baseline_weeks }}
-        and days_active_l7 * {{ baseline_weeks }} <= {{ drop_ratio }} * days_active_baseline
-            as has_activity_drop,
-        days_since_last_activity >= {{ inactive_days }} as has_recent_inactivity,
-        time_spent_seconds_baseline >= {{ min_baseline_seconds }} * {{ baseline_weeks }}
-        and time_spent_seconds_l7 * {{ baseline_weeks }}
-        <= {{ watch_time_ratio }} * time_spent_seconds_baseline as has_watch_time_drop,
-        qoe_playbacks >= {{ qoe_min_playbacks }}
-        and (
-            coalesce(rebuffer_ratio >= {{ rebuffer_multiplier }} * norm_rebuffer_ratio, false)
-            or coalesce(startup_p90_ms >= {{ startup_multiplier }} * norm_startup_p90_ms, false)
-        ) as has_poor_qoe
-    from measures
+        max(case when feature = 'intercept' then coefficient end) as intercept,
+        {%- for feature in churn_model_features() %}
+        max(case when feature = '{{ feature }}' then coefficient end) as coefficient_{{ feature }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from model_coefficients
 
 ),
 
 scored as (
 
     select
+        churn_features.*,
+        coefficient_row.intercept
+        {%- for feature in churn_model_features() %}
+        + coefficient_row.coefficient_{{ feature }} * churn_features.{{ feature }}
+        {%- endfor %} as churn_logit
+    from churn_features
+    cross join coefficient_row
+
+),
+
+explained as (
+
+    {# Reasons in the words of a retention manager, strongest signal first; concat_ws skips
+       the NULLs of reasons that do not hold. #}
+    select
         *,
-        (
-            {%- for reason in churn_score_weights() %}
-            case when {{ reason }} then 1 else 0 end
-            {%- if not loop.last %} +{% endif %}
-            {%- endfor %}
-        ) as reason_count,
-        {{ churn_risk_score() }} as risk_score
-    from reasons
+        1.0 / (1.0 + exp(-churn_logit)) as churn_probability,
+        cast(has_recent_inactivity as integer) + cast(has_activity_drop as integer)
+        + cast(has_watch_time_drop as integer) + cast(has_shorter_sessions as integer)
+        + cast(has_poor_qoe as integer) + cast(is_new_user as integer)
+        + cast(has_recent_downgrade as integer) as reason_count,
+        coalesce(nullif(concat_ws(
+            '; ',
+            case
+                when has_recent_inactivity
+                    then
+                        'no viewing for '
+                        || cast(days_since_last_activity as {{ dbt.type_string() }})
+                        || ' days'
+            end,
+            case
+                when has_activity_drop
+                    then
+                        'active ' || cast(days_active_l7 as {{ dbt.type_string() }})
+                        || ' of the last 7 days, down from '
+                        || cast(round(baseline_weekly_active_days, 1) as {{ dbt.type_string() }}) || ' a week'
+            end,
+            case
+                when has_watch_time_drop
+                    then
+                        'watch time down '
+                        || cast(
+                            cast(round(100 * (1 - watch_time_ratio)) as integer) as {{ dbt.type_string() }}
+                        )
+                        || '% on the weeks before'
+            end,
+            case
+                when has_shorter_sessions
+                    then
+                        'sessions '
+                        || cast(
+                            cast(round(100 * (1 - session_minutes_l7 / session_minutes_baseline)) as integer)
+                            as {{ dbt.type_string() }}
+                        )
+                        || '% shorter than before'
+            end,
+            case
+                when has_poor_qoe
+                    then
+                        'poor playback: slow starts or rebuffering (startup p90 '
+                        || cast(round(startup_p90_ms / 1000.0, 1) as {{ dbt.type_string() }}) || ' s vs '
+                        || cast(round(norm_startup_p90_ms / 1000.0, 1) as {{ dbt.type_string() }})
+                        || ' s typical)'
+            end,
+            case
+                when has_recent_downgrade
+                    then
+                        'moved to a cheaper plan on '
+                        || cast(last_plan_change_date as {{ dbt.type_string() }})
+            end,
+            case
+                when is_new_user
+                    then
+                        'new subscriber: joined '
+                        || cast(tenure_days as {{ dbt.type_string() }})
+                        || ' days ago'
+            end
+        ), ''), 'no warning sign') as risk_reasons
+    from scored
 
 ),
 
@@ -176,36 +126,48 @@ final as (
     select
         activity_date,
         user_id,
-        has_activity_drop,
-        has_recent_inactivity,
-        has_watch_time_drop,
-        has_poor_qoe,
-        reason_count,
-        risk_score,
+        churn_probability,
+        100 * churn_probability as risk_score,
         row_number() over (
             partition by activity_date
-            order by risk_score desc, days_since_last_activity desc, user_id asc
+            order by churn_probability desc, days_since_last_activity desc, user_id asc
         ) as risk_rank,
         ntile(10) over (
             partition by activity_date
-            order by risk_score desc, days_since_last_activity desc, user_id asc
+            order by churn_probability desc, days_since_last_activity desc, user_id asc
         ) as risk_decile,
+        risk_reasons,
+        reason_count,
+        has_activity_drop,
+        has_recent_inactivity,
+        has_watch_time_drop,
+        has_shorter_sessions,
+        has_poor_qoe,
+        is_new_user,
+        has_recent_downgrade,
+        plan_changes_l28,
+        last_plan_change_date,
         days_active_l7,
+        days_active_prior_week,
         days_active_baseline,
         baseline_weekly_active_days,
+        days_active_l28,
         last_activity_date,
         days_since_last_activity,
+        tenure_days,
         time_spent_seconds_l7,
         time_spent_seconds_baseline,
         baseline_weekly_time_spent_seconds,
         watch_time_ratio,
+        session_minutes_l7,
+        session_minutes_baseline,
         qoe_playbacks,
         rebuffer_ratio,
         startup_p90_ms,
         norm_rebuffer_ratio,
         norm_startup_p90_ms,
         is_lookback_complete
-    from scored
+    from explained
 
 )
 

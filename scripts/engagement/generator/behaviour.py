@@ -1,11 +1,15 @@
-"""Activity simulation and view-event generation, vectorised per shard and day.
+"""View-event generation, vectorised per shard and day.
 
-Activity is a per-user Markov chain over UTC days with states inactive / active /
-dormant / churned: habit (P(active | active yesterday) high), a low restart rate
-scaled by engagement, a weekend lift, dormancy with rare resurrection, a churn hazard
-(ground truth) and deletion requests. Each active user-day then gets sessions whose
-start times follow a diurnal curve in the user's local time (DST-correct offsets), and
-each session a run of consecutive events (binges walk through a series' episodes).
+Who is active on a day, with which fade and under which playback-quality incident,
+comes from ``lifecycle.simulate_activity``. Each active user-day gets sessions (more for
+heavier viewers) whose start times follow a diurnal curve in the user's local time
+(DST-correct offsets). A session is on the user's primary platform or another one and is
+one of three kinds, by platform and local time: a *binge* walking through consecutive
+episodes of a series (2-6 and more on TV), a *movie* (more on TV on Friday and
+Saturday evenings, sometimes paused and resumed) or a *browse* of a few titles and
+previews. Mobile plays are short and often partial, TV plays long, web in between; a
+declining user's sessions shrink, and so do those hit by a quality incident. Titles
+are drawn by the day's popularity (unreleased titles never, new releases lifted).
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .catalog import Catalog
+from .catalog import Catalog, day_popularity
 from .geo import Geo
-from .people import DAY_MS, NEVER, Population
+from .lifecycle import Activity, simulate_activity  # noqa: F401  (re-exported for the runners)
+from .people import DAY_MS, Population
 from .rng import Stream, rng_for, random_uuid4, splitmix64
 
-INACTIVE, ACTIVE, DORMANT, CHURNED = 0, 1, 2, 3
 PLATFORMS: tuple[str, ...] = ("web", "mobile", "tv")
 APP_VERSIONS: tuple[tuple[str, ...], ...] = (
     ("web-2025.11.2", "web-2025.12.0", "web-2026.01.1"),
@@ -32,67 +36,29 @@ BINS_PER_DAY = 24 * 60 // BIN_MINUTES
 HOUR_MS = 3_600_000
 MAX_VALID_LATENESS_MS = 71 * HOUR_MS  # keep valid arrivals well inside the 72 h limit
 
-
-@dataclass
-class Activity:
-    """Output of the chain for a shard: who is active which day, and churn truth."""
-
-    active: np.ndarray      # (n_users, days) bool
-    churn_day: np.ndarray   # int32, -1 when the user never churned during the run
-
-
-def chain_probabilities(engagement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(P(active | active yesterday), P(active | inactive yesterday)) per user."""
-    p_stay = 0.35 + 0.6 * engagement
-    p_start = 0.011 + 0.24 * engagement ** 1.6
-    return p_stay, p_start
-
-
-def simulate_activity(seed: int, shard: int, pop: Population, days: int,
-                      start_date: dt.date) -> Activity:
-    """Run the activity chain from day 0 for every user of the shard."""
-    n = pop.n
-    e = pop.engagement
-    p_stay, p_start = chain_probabilities(e)
-    p_dormant = 0.015 * (1.0 - e)
-    p_resurrect = 0.006
-    hazard = 0.0012 * (1.0 - e) ** 2
-    stationary = p_start / (1.0 - p_stay + p_start)
-    rng0 = rng_for(seed, Stream.ACTIVITY_INIT, shard)
-    u0 = rng0.random(n)
-    dormant0 = rng0.random(n) < 0.25 * (1.0 - e)
-    state = np.where(dormant0, DORMANT, np.where(u0 < stationary, ACTIVE, INACTIVE)).astype(np.int8)
-    active = np.zeros((n, days), dtype=bool)
-    churn_day = np.full(n, -1, dtype=np.int32)
-    start_ms = int(np.datetime64(start_date, "ms").astype(np.int64))
-    deletion_day = np.where(pop.deletion_ms == NEVER, days,
-                            (np.minimum(pop.deletion_ms, start_ms + days * DAY_MS) - start_ms) // DAY_MS)
-    weekday0 = start_date.weekday()
-    for d in range(days):
-        rng = rng_for(seed, Stream.ACTIVITY, shard, d)
-        u = rng.random(n)
-        v = rng.random(n)
-        weekend = (weekday0 + d) % 7 >= 5
-        lift_start, lift_stay = (1.22, 1.04) if weekend else (1.0, 1.0)
-        was_active = state == ACTIVE
-        p_act = np.where(was_active, np.minimum(p_stay * lift_stay, 0.97), p_start * lift_start)
-        p_act = np.where(state == DORMANT, p_resurrect, p_act)
-        new_state = np.where(u < p_act, ACTIVE, INACTIVE).astype(np.int8)
-        to_dormant = (new_state == INACTIVE) & (state != ACTIVE) & (v < p_dormant)
-        stay_dormant = (state == DORMANT) & (new_state == INACTIVE)
-        new_state[to_dormant | stay_dormant] = DORMANT
-        before = pop.signup_day > d
-        churn_now = (state != CHURNED) & ~before & (v > 1.0 - hazard)
-        churn_day[churn_now] = d
-        new_state[churn_now | (state == CHURNED)] = CHURNED
-        # Users who do not exist yet stay inactive; the sign-up day is usually active.
-        on_signup = pop.signup_day == d
-        new_state[before] = INACTIVE
-        new_state[on_signup] = np.where(u[on_signup] < 0.85, ACTIVE, INACTIVE)
-        new_state[deletion_day <= d] = CHURNED  # deleted accounts never come back
-        state = new_state
-        active[:, d] = state == ACTIVE
-    return Activity(active, churn_day)
+#: Extra sessions per active day (Poisson mean) by engagement type.
+EXTRA_SESSIONS = np.array([1.0, 0.7, 0.45, 0.3])
+OTHER_PLATFORM_SHARE = 0.18
+BINGE, MOVIE, BROWSE = 0, 1, 2
+#: Session kind mix (binge, movie, browse) per platform (web, mobile, tv), and on TV on
+#: Friday/Saturday evenings (local 18-24 h): movie nights.
+KIND_MIX = np.array([[0.25, 0.18, 0.57], [0.12, 0.05, 0.83], [0.40, 0.26, 0.34]])
+KIND_MIX_MOVIE_NIGHT = np.array([0.28, 0.47, 0.25])
+#: Extra episodes of a binge beyond two (Poisson mean, at most 8) per platform.
+BINGE_EXTRA_EPISODES = np.array([1.0, 0.6, 1.8])
+#: Browse sessions: previews (Poisson mean, at most 4) and extra titles (Poisson mean, at most 5).
+BROWSE_PREVIEWS, BROWSE_EXTRA_TITLES = 0.45, 1.3
+#: Minutes a play lasts unless the title ends first (lognormal median per platform, sigma 0.8): the
+#: platform effect (Conviva: 28.7 min per play on TV screens, 8.6 on phones).
+PLAY_MINUTES_MEDIAN = np.array([16.0, 7.0, 30.0])
+PLAY_MINUTES_SIGMA = 0.8
+#: P(finishing) a binge episode (not the last of the binge) and the binge's last one, per platform.
+BINGE_FINISH = np.array([[0.80, 0.45], [0.65, 0.30], [0.88, 0.55]])
+#: A movie: P(finished) per platform; otherwise a budget this many times the platform's play budget.
+MOVIE_FINISH, MOVIE_BUDGET_FACTOR = np.array([0.45, 0.20, 0.60]), 2.5
+#: Startup-time median (ms) per platform; rebuffers per 20 watched minutes; mobile rebuffers more.
+STARTUP_MEDIAN_MS = np.array([850.0, 1300.0, 1050.0])
+INCIDENT_STARTUP_FACTOR, INCIDENT_REBUFFER_FACTOR, INCIDENT_WATCH_FACTOR = 3.0, 6.0, 0.8
 
 
 def diurnal_weight(local_hour: np.ndarray, weekend: np.ndarray) -> np.ndarray:
@@ -158,22 +124,18 @@ class DayContext:
     geo: Geo
     catalog: Catalog
     offsets: np.ndarray          # (countries, days, 24) minutes
-    cat_cdf: np.ndarray          # popularity CDF over all titles
     ep_rows: np.ndarray          # row indices of episodes
-    ep_cdf: np.ndarray           # popularity CDF over episodes
+    movie_rows: np.ndarray       # row indices of movies
     device_salt: np.uint64
 
 
 def make_context(seed: int, shard: int, days: int, start_date: dt.date, geo: Geo,
                  catalog: Catalog, offsets: np.ndarray) -> DayContext:
     """Precompute the per-shard lookup tables."""
-    ep_rows = np.flatnonzero(catalog.is_episode)
-    ep_pop = catalog.popularity[ep_rows]
     salt = np.random.SeedSequence([seed, Stream.IDS, 0]).generate_state(2, dtype=np.uint64)[0]
     return DayContext(seed, shard, days, int(np.datetime64(start_date, "ms").astype(np.int64)),
-                      start_date.weekday(), geo, catalog, offsets,
-                      np.cumsum(catalog.popularity) / catalog.popularity.sum(), ep_rows,
-                      np.cumsum(ep_pop) / ep_pop.sum(), np.uint64(salt))
+                      start_date.weekday(), geo, catalog, offsets, np.flatnonzero(catalog.is_episode),
+                      np.flatnonzero(~catalog.is_episode), np.uint64(salt))
 
 
 def device_hash(salt: np.uint64, user_id: np.ndarray, platform: np.ndarray) -> np.ndarray:
@@ -201,16 +163,19 @@ def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
 def generate_day(ctx: DayContext, pop: Population, act: Activity, day: int) -> dict[str, np.ndarray]:
     """All valid view events of users active on UTC ``day`` (columnar)."""
     seed, shard = ctx.seed, ctx.shard
-    users = np.flatnonzero(act.active[:, day])
+    users = act.users_by_day[day]
     day_ms = ctx.start_ms + day * DAY_MS
     srng = rng_for(seed, Stream.SESSIONS, shard, day)
     erng = rng_for(seed, Stream.EVENTS, shard, day)
     arng = rng_for(seed, Stream.ARRIVALS, shard, day)
     irng = rng_for(seed, Stream.IDS, shard, day)
+    cat = ctx.catalog
 
     # Sessions ---------------------------------------------------------------------
-    n_sess_user = 1 + np.minimum(srng.poisson(0.6, len(users)), 5)
-    s_user = np.repeat(users, n_sess_user)                      # index into population
+    u_fade = act.fade_by_day[day] * np.where(act.incident_by_day[day], INCIDENT_WATCH_FACTOR, 1.0)
+    n_sess_user = 1 + np.minimum(srng.poisson(EXTRA_SESSIONS[pop.segment[users]] * u_fade), 4)
+    s_row = np.repeat(np.arange(len(users)), n_sess_user)      # index into today's active users
+    s_user = users[s_row]                                     # index into the population
     n_s = len(s_user)
     moved = pop.country_change_ms[s_user] <= day_ms
     s_country = np.where(moved, pop.country1[s_user], pop.country0[s_user]).astype(np.int64)
@@ -221,42 +186,78 @@ def generate_day(ctx: DayContext, pop: Population, act: Activity, day: int) -> d
     on_signup = pop.signup_day[s_user] == day
     s_start = np.where(on_signup, np.maximum(s_start, pop.signup_ms[s_user] + srng.integers(30_000, 900_000, n_s)),
                        s_start)
-    binge = srng.random(n_s) < 0.25
-    n_ev = np.where(binge, 2 + np.minimum(srng.poisson(2.0, n_s), 10), 1 + np.minimum(srng.poisson(1.75, n_s), 12))
-    switch = srng.random(n_s) < 0.12
+    switch = srng.random(n_s) < OTHER_PLATFORM_SHARE
     other = (pop.primary_platform[s_user] + srng.integers(1, 3, n_s)) % 3
     s_platform = np.where(switch, other, pop.primary_platform[s_user]).astype(np.int8)
+    local_min = (b * BIN_MINUTES + ctx.offsets[s_country, day, (b * BIN_MINUTES) // 60]) + day * 1440
+    local_hour = (local_min // 60) % 24
+    local_weekday = (ctx.weekday0 + np.floor_divide(local_min, 1440)) % 7
+    movie_night = (s_platform == 2) & (local_hour >= 18) & ((local_weekday == 4) | (local_weekday == 5))
+    mix = np.where(movie_night[:, None], KIND_MIX_MOVIE_NIGHT[None, :], KIND_MIX[s_platform])
+    kind = np.minimum((srng.random(n_s)[:, None] > np.cumsum(mix, axis=1)).sum(axis=1), 2).astype(np.int8)
+    s_fade = u_fade[s_row]
+    n_eps = np.maximum(1, np.round((2 + np.minimum(srng.poisson(BINGE_EXTRA_EPISODES[s_platform]), 8)) * s_fade))
+    split = srng.random(n_s) < 0.25
+    binge_pre = (srng.random(n_s) < 0.10).astype(np.int64)
+    movie_pre = (srng.random(n_s) < 0.3) * (1 + np.minimum(srng.poisson(0.3, n_s), 2))
+    browse_pre = np.minimum(srng.poisson(BROWSE_PREVIEWS, n_s), 4)
+    n_pre = np.select([kind == BINGE, kind == MOVIE], [binge_pre, movie_pre], browse_pre).astype(np.int64)
+    n_main = np.select([kind == BINGE, kind == MOVIE], [n_eps, 1 + split],
+                       1 + np.minimum(srng.poisson(BROWSE_EXTRA_TITLES, n_s), 5)).astype(np.int64)
+    n_ev = n_pre + n_main
     offline = (s_platform == 1) & (srng.random(n_s) < 0.08)
     offline_delay = srng.integers(HOUR_MS, 70 * HOUR_MS, n_s)
     order = _user_time_order(s_user, s_start)
-    s_user, s_start, binge, n_ev, s_platform = s_user[order], s_start[order], binge[order], n_ev[order], s_platform[order]
-    offline, offline_delay = offline[order], offline_delay[order]
+    s_user, s_start, kind, n_ev, n_pre, s_platform = (s_user[order], s_start[order], kind[order], n_ev[order],
+                                                      n_pre[order], s_platform[order])
+    s_fade, offline, offline_delay, s_row = s_fade[order], offline[order], offline_delay[order], s_row[order]
 
     # Events -----------------------------------------------------------------------
     n = int(n_ev.sum())
     ev_s = np.repeat(np.arange(n_s), n_ev)
     first_in_s = _group_starts(ev_s)
     k = np.arange(n) - np.flatnonzero(first_in_s)[np.cumsum(first_in_s) - 1]  # index in session
-    e_binge = binge[ev_s]
-    preview = erng.random(n) < np.where(e_binge, np.where(k == 0, 0.06, 0.0), 0.165)
-    cat = ctx.catalog
-    free_pick = _pick(ctx.cat_cdf, erng.random(n))
-    ep_start = ctx.ep_rows[_pick(ctx.ep_cdf, erng.random(n_s))][ev_s]
-    binge_row = ep_start + k
-    binge_ok = e_binge & (binge_row <= cat.series_last_index[ep_start])
-    row = np.where(binge_ok, binge_row, free_pick)
+    j = k - n_pre[ev_s]                                                     # index among the main plays
+    preview = j < 0
+    e_kind = kind[ev_s]
+    e_platform = s_platform[ev_s]
+    weights = day_popularity(cat, day)
+    free_pick = _pick(np.cumsum(weights) / weights.sum(), erng.random(n))
+    ep_w = weights[ctx.ep_rows]
+    ep_start = ctx.ep_rows[_pick(np.cumsum(ep_w) / ep_w.sum(), erng.random(n_s))][ev_s]
+    mv_w = weights[ctx.movie_rows]
+    movie = ctx.movie_rows[_pick(np.cumsum(mv_w) / mv_w.sum(), erng.random(n_s))][ev_s]
+    binge_row = np.minimum(ep_start + np.maximum(j, 0), cat.n - 1)
+    binge_ok = ((e_kind == BINGE) & ~preview & (ep_start + j <= cat.series_last_index[ep_start])
+                & (cat.release_day[binge_row] <= day))
+    row = np.where(binge_ok, binge_row, np.where((e_kind == MOVIE) & ~preview, movie, free_pick))
     dur = cat.duration_s[row].astype(np.int64)
-    resume = erng.random(n) < np.where(binge_ok & (k > 0), 0.03, 0.3)
+    # Where a play starts: a resume mid-title, the second half of a paused movie, or 0.
+    resume = erng.random(n) < np.where(binge_ok & (j > 0), 0.03, 0.3)
     ps = np.where(resume & ~preview, (dur * erng.uniform(0.05, 0.85, n)).astype(np.int64), 0)
-    complete = erng.random(n) < np.where(binge_ok, 0.82, 0.45)
+    n_main_e = (n_ev - n_pre)[ev_s]
+    movie_part1 = (e_kind == MOVIE) & (j == 0) & (n_main_e == 2)
+    movie_part2 = (e_kind == MOVIE) & (j == 1)
+    pause_at = ps + ((dur - ps) * erng.uniform(0.2, 0.7, n)).astype(np.int64)
+    ps = np.where(movie_part2, np.roll(pause_at, 1), ps)   # part 2 continues where part 1 stopped
+    # Where it ends: finished (credits skipped), or after the play's time budget, which is
+    # platform-dependent and shrinks with the fade of a declining or incident-hit user.
+    e_fade = s_fade[ev_s]
+    finish_p = np.select([binge_ok, (e_kind == MOVIE) & ~movie_part1],
+                         [BINGE_FINISH[e_platform, (j == n_main_e - 1).astype(np.int64)], MOVIE_FINISH[e_platform]],
+                         0.0)
+    complete = erng.random(n) < finish_p * e_fade
+    budget_s = (60.0 * PLAY_MINUTES_MEDIAN[e_platform] * np.where(e_kind == MOVIE, MOVIE_BUDGET_FACTOR, 1.0)
+                * erng.lognormal(0.0, PLAY_MINUTES_SIGMA, n) * e_fade).astype(np.int64)
     pe_full = dur - (dur * erng.uniform(0.0, 0.04, n)).astype(np.int64)
-    pe_part = ps + ((dur - ps) * erng.uniform(0.03, 0.9, n)).astype(np.int64)
-    pe = np.where(complete, pe_full, pe_part)
+    pe = np.where(complete, pe_full, np.minimum(ps + budget_s, pe_full))
+    pe = np.where(movie_part1, pause_at, pe)
     pe = np.where(preview, ps + erng.integers(5, 61, n), pe)
     pe = np.clip(pe, ps + 5, dur)
     ps = np.minimum(ps, pe - 1)
     span_ms = (pe - ps) * 1000
     gap = np.where(preview, erng.integers(500, 10_000, n), erng.integers(3_000, 40_000, n))
+    gap = np.where(movie_part2, erng.integers(120_000, 1_800_000, n), gap)  # the pause
     step = span_ms + gap
     offset_in_s = _exclusive_group_cumsum(step, first_in_s)
     s_len = np.add.reduceat(step, np.flatnonzero(first_in_s)) if n else np.zeros(0, np.int64)
@@ -268,7 +269,7 @@ def generate_day(ctx: DayContext, pop: Population, act: Activity, day: int) -> d
     end = start + span_ms
 
     e_user = s_user[ev_s]
-    platform = s_platform[ev_s]
+    platform = e_platform
     moved_e = pop.country_change_ms[e_user] <= start
     country = np.where(moved_e, pop.country1[e_user], pop.country0[e_user]).astype(np.int16)
     city = np.where(moved_e, pop.city1[e_user], pop.city0[e_user]).astype(np.int32)
@@ -278,10 +279,13 @@ def generate_day(ctx: DayContext, pop: Population, act: Activity, day: int) -> d
     ver_base = np.cumsum([0] + list(n_ver))[:-1]
     appv = (ver_base[platform] + (device >> np.uint64(17)) % n_ver[platform].astype(np.uint64)).astype(np.int16)
 
-    qoe = ctx.geo.qoe_factor[country]
-    median = np.array([850.0, 1300.0, 1050.0])[platform] * qoe
+    # Quality of experience: country network x the user's own line x an incident that day.
+    e_incident = act.incident_by_day[day][s_row[ev_s]]
+    qoe = ctx.geo.qoe_factor[country] * np.sqrt(pop.net_quality[e_user])
+    median = STARTUP_MEDIAN_MS[platform] * qoe * np.where(e_incident, INCIDENT_STARTUP_FACTOR, 1.0)
     startup = np.clip(erng.lognormal(np.log(median), 0.5), 80, 30_000).astype(np.int32)
-    lam = np.where(preview, 0.02, 0.12 * (span_ms / 1_200_000.0) ** 0.7) * qoe * np.where(platform == 1, 1.4, 1.0)
+    lam = (np.where(preview, 0.02, 0.12 * (span_ms / 1_200_000.0) ** 0.7) * qoe * np.where(platform == 1, 1.4, 1.0)
+           * np.where(e_incident, INCIDENT_REBUFFER_FACTOR, 1.0))
     rcount = erng.poisson(lam).astype(np.int32)
     rms = np.where(rcount > 0, (rcount * erng.lognormal(np.log(1400.0), 0.7, n)).astype(np.int64), 0)
     rms = np.minimum(rms, span_ms // 2).astype(np.int32)

@@ -2,6 +2,11 @@
 
 Episodes of a series get consecutive ``media_id`` values in (season, episode) order,
 so a binge of "the next episode" is ``media_id + 1`` while it stays in the series.
+
+Titles also *release during the run*: every week a few movies and one season drop
+(all episodes of a series' last season on one Friday), and on each of the calendar's
+tentpole days a top title. A title cannot be watched before its release day, and a
+new one draws a crowd that fades over a couple of weeks (``day_popularity``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from .rng import Stream, rng_for
+from .service_calendar import ServiceCalendar
 
 GENRES: tuple[str, ...] = ("Drama", "Comedy", "Action", "Thriller", "Documentary",
                            "Animation", "Sci-Fi", "Romance", "Horror", "Crime",
@@ -26,6 +32,10 @@ _NOUN = ("River", "Kingdom", "Signal", "Harbor", "Garden", "Empire", "Storm", "M
          "Promise", "Island", "Machine", "Witness", "Summer", "Crown", "Desert", "Code",
          "Horizon", "Chef's Table", "Heist", "Detective", "Family")
 MIN_TITLES, MAX_TITLES = 2_000, 20_000
+#: Releases inside the run per week: movies and season drops (on Fridays).
+WEEKLY_MOVIE_RELEASES, WEEKLY_SEASON_DROPS = 3, 1
+#: A new title's popularity x (1 + lift e^(-age / NEW_RELEASE_DECAY_DAYS)) after its release.
+NEW_RELEASE_LIFT, TENTPOLE_LIFT, NEW_RELEASE_DECAY_DAYS = 6.0, 25.0, 10.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,8 @@ class Catalog:
     release_date: np.ndarray    # datetime64[D]
     popularity: np.ndarray      # float64, sums to 1
     series_last_index: np.ndarray  # int64: row index of the last episode of the row's series
+    release_day: np.ndarray     # int64 release day relative to start_date (negative = before the run)
+    release_lift: np.ndarray    # float64 new-release lift (0 for the back catalog)
 
     @property
     def n(self) -> int:
@@ -56,8 +68,8 @@ def catalog_size(users: int) -> int:
     return int(np.clip(round(MIN_TITLES * max(1.0, users / 100_000) ** 0.3), MIN_TITLES, MAX_TITLES))
 
 
-def build_catalog(seed: int, users: int, start_date: dt.date) -> Catalog:
-    """Build the deterministic catalog for ``seed`` and the user count."""
+def build_catalog(seed: int, users: int, start_date: dt.date, days: int, cal: ServiceCalendar) -> Catalog:
+    """Build the deterministic catalog for ``seed``, the user count and the run's days."""
     rng = rng_for(seed, Stream.CATALOG)
     target = catalog_size(users)
     n_movies = int(target * 0.45)
@@ -108,14 +120,75 @@ def build_catalog(seed: int, users: int, start_date: dt.date) -> Catalog:
         last_idx.extend([len(title) - 1] * (len(title) - rows_before))
     popularity = np.array(pop, dtype=np.float64)
     popularity /= popularity.sum()
+    release = np.array(rel, dtype="datetime64[D]")
+    lift = np.zeros(len(title))
+    is_episode, series = np.array(is_ep), np.array(sid, dtype=np.int64)
+    season_arr = np.array(season, dtype=np.int16)
+    _schedule_run_releases(rng, start_day, days, cal, is_episode, series, season_arr, popularity, release, lift)
     return Catalog(
         media_id=np.arange(1, len(title) + 1, dtype=np.int64), title=title,
-        genre=np.array(genre, dtype=np.int8), is_episode=np.array(is_ep),
-        series_id=np.array(sid, dtype=np.int64), series_title=stitle,
-        season=np.array(season, dtype=np.int16), episode=np.array(episode, dtype=np.int16),
-        duration_s=np.array(dur, dtype=np.int32), release_date=np.array(rel, dtype="datetime64[D]"),
+        genre=np.array(genre, dtype=np.int8), is_episode=is_episode,
+        series_id=series, series_title=stitle,
+        season=season_arr, episode=np.array(episode, dtype=np.int16),
+        duration_s=np.array(dur, dtype=np.int32), release_date=release,
         popularity=popularity, series_last_index=np.array(last_idx, dtype=np.int64),
+        release_day=(release - start_day).astype(np.int64), release_lift=lift,
     )
+
+
+def _schedule_run_releases(rng: np.random.Generator, start_day: np.datetime64, days: int, cal: ServiceCalendar,
+                           is_episode: np.ndarray, series: np.ndarray, season: np.ndarray,
+                           popularity: np.ndarray, release: np.ndarray, lift: np.ndarray) -> None:
+    """Move some titles' release into the run: weekly movies and season drops on Fridays,
+    a top title on each tentpole day (in place)."""
+    first_friday = (4 - int((start_day.astype(int) + 3) % 7)) % 7  # 1970-01-01 was a Thursday
+    fridays = [d for d in range(first_friday, days, 7)]
+    movies = np.flatnonzero(~is_episode)
+    # Last season of each series with at least two seasons: a "new season" candidate.
+    last_season = {}
+    for row in np.flatnonzero(is_episode):
+        last_season[series[row]] = max(last_season.get(series[row], 0), season[row])
+    droppable = [s for s, n in sorted(last_season.items()) if n >= 2]
+    by_pop = np.argsort(-popularity, kind="stable")
+    top_movies = [int(r) for r in by_pop if not is_episode[r]][:10]
+    top_series = list(dict.fromkeys(int(series[r]) for r in by_pop if is_episode[r] and series[r] in droppable))[:10]
+    used_movies: set[int] = set()
+    used_series: set[int] = set()
+
+    def drop_season(s: int, day: int, strength: float) -> None:
+        rows = np.flatnonzero((series == s) & (season == last_season[s]))
+        release[rows] = start_day + day
+        lift[rows] = strength
+        used_series.add(s)
+
+    for i, day in enumerate(cal.tentpole_run_days().tolist()):
+        pool = [s for s in top_series if s not in used_series] if i % 2 == 0 else []
+        if pool:
+            drop_season(pool[int(rng.integers(len(pool)))], day, TENTPOLE_LIFT)
+            continue
+        pool_m = [m for m in top_movies if m not in used_movies]
+        if pool_m:
+            m = pool_m[int(rng.integers(len(pool_m)))]
+            release[m], lift[m] = start_day + day, TENTPOLE_LIFT
+            used_movies.add(m)
+    for day in fridays:
+        choice = [m for m in rng.choice(movies, size=min(len(movies), WEEKLY_MOVIE_RELEASES + 5), replace=False)
+                  if int(m) not in used_movies][:WEEKLY_MOVIE_RELEASES]
+        for m in choice:
+            release[m], lift[m] = start_day + day, NEW_RELEASE_LIFT
+            used_movies.add(int(m))
+        pool = [s for s in droppable if s not in used_series]
+        for _ in range(WEEKLY_SEASON_DROPS):
+            if pool:
+                s = pool.pop(int(rng.integers(len(pool))))
+                drop_season(s, day, NEW_RELEASE_LIFT)
+
+
+def day_popularity(cat: Catalog, day: int) -> np.ndarray:
+    """Viewing weights of every title on run day ``day``: 0 before release, new releases lifted."""
+    age = day - cat.release_day
+    boost = 1.0 + cat.release_lift * np.exp(-np.maximum(age, 0) / NEW_RELEASE_DECAY_DAYS)
+    return np.where(age >= 0, cat.popularity * boost, 0.0)
 
 
 def _title(rng: np.random.Generator) -> str:

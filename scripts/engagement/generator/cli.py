@@ -22,6 +22,7 @@ from pathlib import Path
 from engagement.cli import OneLineParser, add_generation_options
 
 from .runner import RunConfig, run
+from .service_calendar import DEFAULT_HISTORY_DAYS
 
 _TS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|\+00:00)?)?$")
 
@@ -68,6 +69,9 @@ def build_parser() -> OneLineParser:
     p.add_argument("--flush-minutes", type=int, default=60, help="flush interval; must divide 60")
     p.add_argument("--workers", type=int, default=None, help="processes (default min(2, shards))")
     p.add_argument("--shard-size", type=int, default=500_000, help="users per shard (changes output)")
+    p.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS,
+                   help=f"days the service ran before --start-date: sign-ups and lifetimes simulated, "
+                        f"never landed (default {DEFAULT_HISTORY_DAYS}; changes output)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--timings", help="write wall-clock phase timings (JSON) to this path (benchmarks)")
     return p
@@ -89,6 +93,8 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
         p.error(f"--workers must be > 0 (got {a.workers})")
     if a.shard_size <= 0:
         p.error(f"--shard-size must be > 0 (got {a.shard_size})")
+    if a.history_days < 0:
+        p.error(f"--history-days must be >= 0 (got {a.history_days})")
     try:
         start = parse_date(a.start_date)
     except ValueError:
@@ -113,7 +119,8 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
     return RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults,
                      out=out, fmt=a.format, arrived_from_ms=bounds["arrived_from"],
                      arrived_until_ms=bounds["arrived_until"], flush_minutes=a.flush_minutes,
-                     shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, timings=a.timings)
+                     shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, timings=a.timings,
+                     history_days=a.history_days)
 
 
 def run_in_process(argv: list[str]) -> int:

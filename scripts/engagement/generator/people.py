@@ -1,5 +1,6 @@
 """Users: Faker-built name pools composed vectorised into a shard's population,
-plus the profile changes and deletion requests that happen during the run.
+their engagement type and churn propensities, plus the profile changes and deletion
+requests that happen during the run.
 
 Faker is called only to fill small per-locale pools (ASCII first/last names and free
 e-mail domains); users are then composed with numpy indexing, so cost is O(pools) in
@@ -20,11 +21,25 @@ from faker import Faker
 
 from .geo import FAKER_LOCALE, Geo
 from .rng import Stream, rng_for
+from .service_calendar import ServiceCalendar, signup_times_ms, users_signed_up_before
 
 DAY_MS = 86_400_000
-BASE_SHARE = 0.85          # share of the final user count that exists before start-date
-HISTORY_DAYS = 3 * 365     # base sign-ups spread over this many days before start-date
 PLANS: tuple[str, ...] = ("basic", "standard", "premium")
+#: Engagement types, in code order (the truth file's ``segment``).
+SEGMENTS: tuple[str, ...] = ("heavy", "regular", "casual", "dormant")
+#: Share of sign-ups per type; people who sign up during a marketing burst are more often casual.
+SEGMENT_MIX = np.array([0.11, 0.31, 0.36, 0.22])
+SEGMENT_MIX_BURST = np.array([0.06, 0.24, 0.43, 0.27])
+#: Daily activity propensity while subscribed per type: low + width x Beta(2, 2).
+PROPENSITY_LOW = np.array([0.35, 0.15, 0.025, 0.004])
+PROPENSITY_WIDTH = np.array([0.40, 0.20, 0.08, 0.016])
+#: Share of heavy users who watch (almost) every day (propensity 0.95-0.995).
+DAILY_VIEWER_SHARE = 0.60
+#: Exponent ``a`` of each type's power-law survival to the next decline, S(t) = (1 + t / 40 d) ** -a.
+HAZARD_EXPONENT = np.array([0.22, 0.34, 0.52, 0.80])
+BURST_HAZARD_FACTOR = 1.3  # promotion-driven sign-ups leave sooner
+#: Per-user network/device quality: lognormal sigma (1 = median; higher = worse startup and rebuffering).
+NET_QUALITY_SIGMA = 0.45
 CHANGE_RATES = {"country": 0.005, "plan": 0.03, "email": 0.01, "deletion": 0.003}
 MOVED_BEFORE_START = 0.02  # base users whose current country differs from sign-up country
 POOL_SIZE = 200
@@ -87,7 +102,10 @@ class Population:
     last_i: np.ndarray           # index into the flattened last-name pools
     domain0_i: np.ndarray        # e-mail domain (flattened pools) at sign-up
     domain1_i: np.ndarray        # e-mail domain after an e-mail change
-    engagement: np.ndarray       # float64 in (0, 1)
+    engagement: np.ndarray       # float64 in (0, 1): P(active on a day) while subscribed
+    segment: np.ndarray          # int8 index into SEGMENTS
+    hazard_exponent: np.ndarray  # float64 ``a`` of the power-law survival to the next decline
+    net_quality: np.ndarray      # float64, 1 = median; scales startup time, rebuffers and incidents
     primary_platform: np.ndarray  # int8 0 web 1 mobile 2 tv
     # Changes during the run (ms, or INT64_MAX for "never")
     country_change_ms: np.ndarray
@@ -107,30 +125,20 @@ class Population:
 NEVER = np.iinfo(np.int64).max
 
 
-def base_user_count(users: int) -> int:
-    """Users existing before start-date."""
-    return int(round(users * BASE_SHARE))
+def base_user_count(users: int, cal: ServiceCalendar) -> int:
+    """Users who signed up before start-date (the history the landing zone does not contain)."""
+    return users_signed_up_before(cal, users, 0)
 
 
 def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, days: int,
-                     start_ms: int, geo: Geo, pools: NamePools) -> Population:
+                     start_ms: int, geo: Geo, pools: NamePools, cal: ServiceCalendar) -> Population:
     """Users ``lo_id..hi_id`` (inclusive) of a run with ``users`` users over ``days`` days."""
     rng = rng_for(seed, Stream.USERS, shard)
     uid = np.arange(lo_id, hi_id + 1, dtype=np.int64)
     n = len(uid)
-    n_base = base_user_count(users)
-    n_new = users - n_base
-    is_base = uid <= n_base
-    # Sign-up times: base users monotone in user_id with ~2.7x growth over three years;
-    # new users spread evenly over the run days.
-    q = (uid - 0.5) / max(n_base, 1)
-    growth = 1.0
-    t_hist = np.log1p(q * np.expm1(growth)) / growth  # 0..1 through the history window
-    base_ms = start_ms - HISTORY_DAYS * DAY_MS + (t_hist * HISTORY_DAYS * DAY_MS).astype(np.int64)
-    j = uid - n_base - 1
-    new_day = (j * days) // max(n_new, 1)
-    new_ms = start_ms + new_day * DAY_MS + rng.integers(0, DAY_MS, n)
-    signup_ms = np.where(is_base, np.minimum(base_ms, start_ms - 1000), new_ms)
+    # Sign-up times: the calendar's seasonal curve from the launch, monotone in user_id.
+    signup_ms = signup_times_ms(cal, uid, users)
+    is_base = signup_ms < start_ms
     signup_day = np.floor_divide(signup_ms - start_ms, DAY_MS).astype(np.int32)
 
     signup_country = rng.choice(geo.n, size=n, p=geo.weights).astype(np.int16)
@@ -140,8 +148,12 @@ def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, 
     city0 = _draw_city(rng, geo, country0)
     age = _draw_age(rng, n)
     plan0 = _draw_plan(rng, geo, country0)
-    engagement = rng.beta(1.3, 3.2, n)
     primary = _draw_platform(rng, geo, country0)
+    in_burst = np.isin(signup_day + cal.history_days, cal.burst_days)
+    segment, engagement = _draw_engagement(rng, in_burst)
+    net_quality = rng.lognormal(0.0, NET_QUALITY_SIGMA, n)
+    hazard_exponent = (HAZARD_EXPONENT[segment] * (0.8 + 0.2 * net_quality)
+                       * np.where(in_burst, BURST_HAZARD_FACTOR, 1.0))
 
     fi = rng.integers(0, POOL_SIZE, n)
     li = rng.integers(0, POOL_SIZE, n)
@@ -172,8 +184,21 @@ def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, 
     plan_change = np.where(plan_change < deletion, plan_change, NEVER)
     email_change = np.where(email_change < deletion, email_change, NEVER)
     return Population(uid, signup_ms, signup_day, signup_country, country0, city0, age, plan0,
-                      first_i, last_i, dom0_i, dom1_i, engagement, primary, country_change, country1, city1,
+                      first_i, last_i, dom0_i, dom1_i, engagement, segment, hazard_exponent, net_quality, primary,
+                      country_change, country1, city1,
                       plan_change, plan1, email_change, deletion)
+
+
+def _draw_engagement(rng: np.random.Generator, in_burst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Engagement type and daily activity propensity (P(active) on a day while subscribed)."""
+    n = len(in_burst)
+    cum = np.where(in_burst[:, None], np.cumsum(SEGMENT_MIX_BURST), np.cumsum(SEGMENT_MIX))
+    segment = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(SEGMENTS) - 1).astype(np.int8)
+    shape = rng.beta(2.0, 2.0, n)
+    daily = rng.random(n) < DAILY_VIEWER_SHARE
+    p = PROPENSITY_LOW[segment] + PROPENSITY_WIDTH[segment] * shape
+    p = np.where((segment == 0) & daily, 0.95 + 0.045 * shape, p)
+    return segment, p
 
 
 def _draw_city(rng: np.random.Generator, geo: Geo, country: np.ndarray) -> np.ndarray:

@@ -26,6 +26,9 @@ class Stream(IntEnum):
     ARRIVALS = 108
     IDS = 109
     ACTIVITY_INIT = 110
+    CALENDAR = 111
+    LIFECYCLE = 112
+    LIFECYCLE_INIT = 113
     FAULTS = 201
     FAULT_IDS = 202
 

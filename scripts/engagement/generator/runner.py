@@ -25,17 +25,18 @@ import numpy as np
 import pyarrow as pa
 
 from . import __version__
-from .behaviour import (Activity, batch_len, concat_batches, generate_day, make_context,
-                        simulate_activity, take_rows)
+from .behaviour import batch_len, concat_batches, generate_day, make_context, take_rows
 from .catalog import Catalog, build_catalog, catalog_jsonl, catalog_table
 from .faults import CATEGORIES, FAULT_RATES, SCHEMA_DRIFT_RULE, VALID_VARIANTS, inject_faults
 from .geo import Geo, load_geo, utc_offsets_minutes
+from .lifecycle import REASONS, STATES, TRIGGERS, Activity, simulate_activity
 from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_event_path, write_parquet,
                       window_label, write_json, write_text_gz)
-from .people import (DAY_MS, NEVER, PLANS, NamePools, Population, base_user_count, build_name_pools,
+from .people import (DAY_MS, NEVER, PLANS, SEGMENTS, NamePools, Population, build_name_pools,
                      build_population, emails)
 from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_SCHEMA
 from .rng import Stream, rng_for
+from .service_calendar import DEFAULT_HISTORY_DAYS, ServiceCalendar, build_calendar, users_signed_up_before
 
 ARRIVAL_HORIZON_DAYS = 7  # every record generated for day d arrives within [d, d + 7 days)
 COUNT_KEYS: tuple[str, ...] = CATEGORIES + VALID_VARIANTS + ("lines",)
@@ -59,6 +60,7 @@ class RunConfig:
     workers: int | None = None
     quiet: bool = True
     timings: str | None = None
+    history_days: int = DEFAULT_HISTORY_DAYS
 
     @property
     def start_ms(self) -> int:
@@ -108,6 +110,7 @@ class Shared:
     pools: NamePools
     catalog: Catalog
     offsets: np.ndarray
+    calendar: ServiceCalendar
 
 
 @dataclass
@@ -340,8 +343,8 @@ def run_shard(cfg: RunConfig, shared: Shared, shard: int,
     lo_id = shard * cfg.shard_size + 1
     hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
     pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
-                           shared.geo, shared.pools)
-    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date)
+                           shared.geo, shared.pools, shared.calendar)
+    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date, shared.calendar)
     t1 = time.perf_counter()
     writer = EventWriter(cfg, shared, shard)
     user_files = write_user_files(cfg, shared, shard, pop, writer.submit)
@@ -380,17 +383,32 @@ def run_shard(cfg: RunConfig, shared: Shared, shard: int,
 
 
 def truth_table(cfg: RunConfig, pop: Population, act: Activity) -> pa.Table:
-    """Ground truth per user: engagement, churn date, deletion request time."""
-    churn = np.where(act.churn_day >= 0,
-                     np.datetime64(cfg.start_date, "D") + act.churn_day.astype("timedelta64[D]"),
-                     np.datetime64("NaT"))
+    """Ground truth per user: engagement and its type, when and why they churned during
+    the run, the decline before it, a return after it, the deletion request time."""
+    start = np.datetime64(cfg.start_date, "D")
+
+    def run_date(day: np.ndarray, missing: np.ndarray) -> pa.Array:
+        return pa.array((start + np.where(missing, 0, day).astype("timedelta64[D]")).astype("datetime64[D]"),
+                        pa.date32(), mask=missing)
+
+    def label(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
+        return pa.array(np.array(names, dtype=object)[np.maximum(codes, 0)], pa.string(), mask=codes < 0)
+
     deletion = pop.deletion_ms != NEVER
+    churned = act.churn_day >= 0
     return pa.table({
         "user_id": pa.array(pop.user_id, pa.int64()),
         "engagement": pa.array(np.round(pop.engagement, 6), pa.float64()),
-        "churn_date": pa.array(churn.astype("datetime64[D]"), pa.date32(), mask=act.churn_day < 0),
+        "churn_date": run_date(act.churn_day, ~churned),
         "deletion_requested_at": pa.array(np.where(deletion, pop.deletion_ms, 0), pa.timestamp("ms", tz="UTC"),
                                           mask=~deletion),
+        "segment": label(pop.segment.astype(np.int64), SEGMENTS),
+        "state_at_start": label(act.state_at_start.astype(np.int64), STATES),
+        "churn_reason": label(act.churn_reason.astype(np.int64), REASONS),
+        "churn_trigger": label(np.where(churned, act.churn_trigger, -1).astype(np.int64), TRIGGERS),
+        "decline_start_date": run_date(act.decline_day, ~churned | (act.churn_reason == 2)),
+        "return_date": run_date(act.return_day, act.return_day < 0),
+        "churn_count": pa.array(act.churn_count.astype(np.int32), pa.int32()),
     })
 
 
@@ -426,9 +444,7 @@ def run(cfg: RunConfig) -> dict:
     """Run the generator; returns the manifest (also written under ``_manifests/``)."""
     t0 = time.perf_counter()
     tune_malloc()
-    geo = load_geo()
-    shared = Shared(geo, build_name_pools(cfg.seed, geo), build_catalog(cfg.seed, cfg.users, cfg.start_date),
-                    utc_offsets_minutes(geo, cfg.start_date, cfg.days))
+    shared = build_shared(cfg)
     if cfg.fmt == "jsonl":
         media_bytes = catalog_jsonl(shared.catalog)
         write_text_gz(cfg.out, media_path(cfg.fmt), media_bytes, level=6)
@@ -483,10 +499,19 @@ def run(cfg: RunConfig) -> dict:
     return manifest
 
 
+def build_shared(cfg: RunConfig) -> Shared:
+    """The read-only tables every shard uses: countries, name pools, calendar, catalog, UTC offsets."""
+    geo = load_geo()
+    cal = build_calendar(cfg.seed, cfg.start_date, cfg.days, cfg.history_days)
+    return Shared(geo, build_name_pools(cfg.seed, geo), build_catalog(cfg.seed, cfg.users, cfg.start_date, cfg.days, cal),
+                  utc_offsets_minutes(geo, cfg.start_date, cfg.days), cal)
+
+
 def _heaviest_first(cfg: RunConfig) -> list[int]:
-    """Shard indices, most expensive first (users signing up during the run are far
-    more active than the base, so they weigh triple); outputs do not depend on this."""
-    n_base = base_user_count(cfg.users)
+    """Shard indices, most expensive first (users signing up during the run are more
+    active than the base, so they weigh triple); outputs do not depend on this."""
+    cal = build_calendar(cfg.seed, cfg.start_date, cfg.days, cfg.history_days)
+    n_base = users_signed_up_before(cal, cfg.users, 0)
 
     def cost(s: int) -> int:
         lo, hi = s * cfg.shard_size + 1, min((s + 1) * cfg.shard_size, cfg.users)

@@ -42,19 +42,20 @@ from typing import Protocol
 
 import numpy as np
 
-from .behaviour import batch_len, concat_batches, generate_day, make_context, simulate_activity, take_rows
-from .catalog import build_catalog, catalog_jsonl, catalog_table
+from .behaviour import batch_len, concat_batches, generate_day, make_context, take_rows
+from .catalog import catalog_jsonl, catalog_table
+from .lifecycle import simulate_activity
 from engagement.cli import OneLineParser, add_generation_options
 
 from .cli import parse_date, parse_timestamp_ms, writable_out
 from .faults import inject_faults
-from .geo import load_geo, utc_offsets_minutes
 from .landing import (atomic_write, media_path, ms_to_datetime, parquet_bytes, user_path, window_label,
                       write_json, write_text_gz)
-from .people import DAY_MS, build_name_pools, build_population
+from .people import DAY_MS, build_population
 from .runner import (ARRIVAL_HORIZON_DAYS, EventWriter, RunConfig, Shared, ShardResult, _render_user_files,
-                     _runs, _user_order, arrival_order, build_manifest, truth_table, tune_malloc,
+                     _runs, _user_order, arrival_order, build_manifest, build_shared, truth_table, tune_malloc,
                      user_change_batch)
+from .service_calendar import DEFAULT_HISTORY_DAYS
 
 DEFAULT_FLUSH_MINUTES = 5
 DEFAULT_SPEED = 60.0
@@ -109,8 +110,8 @@ class ShardStream:
         lo_id = shard * cfg.shard_size + 1
         hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
         self.pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
-                                    shared.geo, shared.pools)
-        self.act = simulate_activity(cfg.seed, shard, self.pop, cfg.days, cfg.start_date)
+                                    shared.geo, shared.pools, shared.calendar)
+        self.act = simulate_activity(cfg.seed, shard, self.pop, cfg.days, cfg.start_date, shared.calendar)
         self.ctx = make_context(cfg.seed, shard, cfg.days, cfg.start_date, shared.geo, shared.catalog,
                                 shared.offsets)
         self.writer = self.outlet.event_writer(cfg, shared, shard)
@@ -213,9 +214,7 @@ class StreamGenerator:
         """Build the shared tables, populations and the days the first slots need."""
         tune_malloc()
         cfg = self.cfg
-        geo = load_geo()
-        self.shared = Shared(geo, build_name_pools(cfg.seed, geo), build_catalog(cfg.seed, cfg.users, cfg.start_date),
-                             utc_offsets_minutes(geo, cfg.start_date, cfg.days))
+        self.shared = build_shared(cfg)
         if cfg.fmt == "jsonl":
             write_text_gz(cfg.out, media_path(cfg.fmt), catalog_jsonl(self.shared.catalog), level=6)
         else:
@@ -305,6 +304,8 @@ def build_parser() -> OneLineParser:
     p.add_argument("--until", help="stop when the simulated clock reaches this instant")
     p.add_argument("--duration", type=float, help="stop after this many real seconds")
     p.add_argument("--shard-size", type=int, default=500_000, help="users per shard (changes output)")
+    p.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS,
+                   help=f"days the service ran before --start-date (default {DEFAULT_HISTORY_DAYS}; not landed)")
     p.add_argument("--quiet", action="store_true", help="no per-slot log lines")
     p.add_argument("--kafka-bootstrap-servers", metavar="HOST:PORT",
                    help="publish view events and user changes to Kafka (topics view_events, users) "
@@ -317,7 +318,7 @@ def config_from_args(argv: list[str] | None = None) -> StreamConfig:
     p = build_parser()
     a = p.parse_args(argv)
     for name, value, low in (("--users", a.users, 1), ("--days", a.days, 1), ("--seed", a.seed, 0),
-                             ("--shard-size", a.shard_size, 1)):
+                             ("--shard-size", a.shard_size, 1), ("--history-days", a.history_days, 0)):
         if value < low:
             p.error(f"{name} must be >= {low} (got {value})")
     if a.speed <= 0:
@@ -352,7 +353,8 @@ def config_from_args(argv: list[str] | None = None) -> StreamConfig:
         p.error("--until must be later than --start-at")
     out = writable_out(p, a.out)
     run_cfg = RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults, out=out,
-                        fmt=a.format, flush_minutes=a.flush_minutes, shard_size=a.shard_size, quiet=True)
+                        fmt=a.format, flush_minutes=a.flush_minutes, shard_size=a.shard_size, quiet=True,
+                        history_days=a.history_days)
     return StreamConfig(run=run_cfg, start_at_ms=start_at, speed=a.speed, until_ms=bounds["--until"],
                         duration_s=a.duration, quiet=a.quiet, kafka_bootstrap_servers=a.kafka_bootstrap_servers)
 

@@ -17,6 +17,10 @@ def _fmt_ratio(value: object, pct: bool = False) -> str:
     return f"{float(value):.1%}" if pct else f"{float(value):.2f}"
 
 
+def _fmt_auc(value: object) -> str:
+    return "n/a" if value is None else f"{float(value):.3f}"
+
+
 def _delta(today: object, yesterday: object) -> str:
     if today is None or yesterday is None:
         return ""
@@ -92,6 +96,32 @@ def _retention_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def _churn_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The churn model's headline: top-decile lift and AUC beside the best baseline, per outcome."""
+    if not _table_exists(con, "agg_churn_risk_evaluation"):
+        return []
+    rows = con.execute(
+        """
+        select outcome, scorer, top_decile_lift, auc, scored_user_days, scoring_days, outcome_days
+        from agg_churn_risk_evaluation
+        order by outcome, scorer
+        """
+    ).fetchall()
+    if not rows:
+        return []
+    by_outcome: dict[str, dict[str, tuple]] = {}
+    for outcome, scorer, lift, auc, user_days, days, _ in rows:
+        by_outcome.setdefault(outcome, {})[scorer] = (lift, auc, user_days, days)
+    lines = ["", f"  Churn risk ({rows[0][6]}-day churn, fully observed scoring days): top-decile lift / AUC"
+             " of the model and the one-line baselines"]
+    for outcome, scorers in by_outcome.items():
+        cells = ", ".join(f"{name} {_fmt_ratio(v[0])} / {_fmt_auc(v[1])}" for name, v in sorted(
+            scorers.items(), key=lambda item: item[0] != "model"))
+        user_days, days = next(iter(scorers.values()))[2:]
+        lines.append(f"    {outcome:<20} {cells}  ({_fmt_int(user_days)} user-days, {days} days)")
+    return lines
+
+
 def render_summary(duckdb_path: Path) -> str:
     """Return the summary of the latest day in ``fct_active_user_fast`` as text."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
@@ -126,7 +156,7 @@ def render_summary(duckdb_path: Path) -> str:
             "select count(*), min(activity_date), max(activity_date) from fct_view_events"
         ).fetchall()[0]
         complete_day = rows[1][0] if len(rows) > 1 else (rows[0][0] if rows else None)
-        analysis = _segment_lines(con, complete_day) + _retention_lines(con)
+        analysis = _segment_lines(con, complete_day) + _retention_lines(con) + _churn_lines(con)
     if not rows:
         return "No activity yet: fct_active_user_fast is empty."
     # The newest day is still filling up (events keep arriving for up to the lateness
