@@ -6,10 +6,13 @@
     )
 }}
 
+-- depends_on: {{ ref('fct_daily_activity') }}
+
 {#
     One row per UTC day: DAU, WAU, MAU, stickiness and growth accounting.
-    Reads only dim_daily_user_status. Incremental: every day from the first day
-    whose status rows changed since the last run is recomputed; the rollup keeps
+    Reads only dim_daily_user_status (and, for its compile-time watermark, the new rows
+    of fct_daily_activity). Incremental: every day from the first day whose status rows
+    changed since the last run is recomputed; the rollup keeps
     every day it ever computed, also those older than the kept status history.
     A full refresh recomputes every day, which needs dim_daily_user_status's own
     full-refresh history (every day): it refuses to run, saying what to do, when the
@@ -38,21 +41,22 @@ user_status as (
 ),
 
 {% if is_incremental() -%}
-days_to_rebuild as (
-
-    select min(activity_date) as rebuild_from
-    from user_status
-    where
-        activity_last_ingest_batch_id > {{ last_ingest_batch() }}
-
-),
-
+{#- The first day whose status rows changed since the last run: the first day with active
+    rows from later ingest batches (status rows change from there on). A compile-time literal,
+    so only the status rows of the rebuilt days are read. -#}
+{%- set rebuild_from = get_aggregate_value(
+    ref('fct_daily_activity'), 'min(activity_date)',
+    where='is_active and last_ingest_batch_id > ' ~ last_ingest_batch()
+) %}
 user_status_to_aggregate as (
 
-    select user_status.*
+    select *
     from user_status
-    inner join days_to_rebuild
-        on user_status.activity_date >= days_to_rebuild.rebuild_from
+    {%- if rebuild_from is none %}
+    where false
+    {%- else %}
+    where activity_date >= date '{{ rebuild_from }}'
+    {%- endif %}
 
 ),
 
