@@ -56,8 +56,6 @@ DASHBOARD_REFRESH_SECONDS = Setting("ENGAGEMENT_DASHBOARD_REFRESH_SECONDS", "10"
 DUCKDB_THREADS = Setting("ENGAGEMENT_DUCKDB_THREADS", "2", "dbt and DuckDB threads (CI has 2 cores)")
 DUCKDB_MEMORY = Setting("ENGAGEMENT_DUCKDB_MEMORY", "6GB",
                         "DuckDB memory_limit (a quarter of 24 GiB; DuckDB spills beyond it)")
-DUCKDB_TEMP_DIR = Setting("ENGAGEMENT_DUCKDB_TEMP_DIR", "",
-                          "where DuckDB spills beyond memory_limit (empty: <warehouse file>.tmp)")
 TARGET = Setting("ENGAGEMENT_TARGET", "duckdb", "the dbt target of profiles.yml")
 HASH_KEY = Setting("ENGAGEMENT_HASH_KEY", "",
                    "key of the HMAC-SHA256 that replaces e-mail addresses at ingest (empty: read the key file)")
@@ -69,7 +67,7 @@ STREAM_DIR = Setting("ENGAGEMENT_STREAM_DIR", "data/stream",
 #: Every setting, in the order they are documented.
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
-    DUCKDB_THREADS, DUCKDB_MEMORY, DUCKDB_TEMP_DIR, TARGET, STREAM_DIR, HASH_KEY, HASH_KEY_FILE,
+    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR, HASH_KEY, HASH_KEY_FILE,
 )
 
 

@@ -18,7 +18,6 @@ from engagement.settings import PROJECT_DIR
 ENV_VAR_CALL = re.compile(r"""env_var\(\s*['"](?P<name>[A-Z0-9_]+)['"]\s*(?:,\s*['"](?P<default>[^'"]*)['"]\s*)?\)""")
 #: The settings dbt reads (the others belong to the Python commands only).
 DBT_SETTINGS = {settings.DUCKDB_PATH, settings.LANDING_DIR, settings.DUCKDB_THREADS, settings.DUCKDB_MEMORY,
-                settings.DUCKDB_TEMP_DIR,
                 settings.TARGET}
 
 

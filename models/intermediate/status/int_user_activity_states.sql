@@ -40,11 +40,8 @@ new_active_days as (
         activity_date,
         last_ingest_batch_id
     from daily_activity
-    where
-        is_active
-        {%- if is_incremental() %}
-            and last_ingest_batch_id > {{ last_ingest_batch() }}
-        {%- endif %}
+    {# 0 on a full refresh: every batch (batch ids start at 1). #}
+    where is_active and last_ingest_batch_id > {{ last_ingest_batch() }}
 
 ),
 
@@ -106,30 +103,44 @@ users_carried_forward as (
 
 ),
 
+new_days_aged as (
+
+    select
+        users_carried_forward.user_id,
+        new_active_days.activity_date,
+        users_carried_forward.last_activity_date - new_active_days.activity_date as days_before_last
+    from users_carried_forward
+    inner join new_active_days
+        on users_carried_forward.user_id = new_active_days.user_id
+
+),
+
 new_days_folded as (
 
     {# The new days as bits relative to the user's (new) last active day; older ones only
        move last_activity_before_history. #}
     select
-        users_carried_forward.user_id,
+        user_id,
         bit_or(
             case
-                when users_carried_forward.last_activity_date - new_active_days.activity_date < {{ history_bits }}
-                    then cast(1 as hugeint)
-                    << (users_carried_forward.last_activity_date - new_active_days.activity_date)
+                when days_before_last < {{ history_bits }} then cast(1 as hugeint) << days_before_last
                 else cast(0 as hugeint)
             end
         ) as new_history_bitmask,
-        max(
-            case
-                when users_carried_forward.last_activity_date - new_active_days.activity_date >= {{ history_bits }}
-                    then new_active_days.activity_date
-            end
-        ) as new_last_activity_before_history
-    from users_carried_forward
-    inner join new_active_days
-        on users_carried_forward.user_id = new_active_days.user_id
+        max(case when days_before_last >= {{ history_bits }} then activity_date end)
+            as new_last_activity_before_history
+    from new_days_aged
     group by 1
+
+),
+
+history_shifts as (
+
+    select
+        user_id,
+        previous_history_bitmask,
+        coalesce(last_activity_date - previous_last_activity_date, 0) as days_shifted
+    from users_carried_forward
 
 ),
 
@@ -137,20 +148,15 @@ previous_history_shifted as (
 
     select
         user_id,
-        {{ bitmask_wide_shift(
-            'previous_history_bitmask',
-            'coalesce(last_activity_date - previous_last_activity_date, 0)'
-        ) }} as shifted_history_bitmask,
+        {{ bitmask_wide_shift('previous_history_bitmask', 'days_shifted') }} as shifted_history_bitmask,
         {# The bits pushed past bit 126 by the shift; the lowest of them is the latest dropped day. #}
         case
-            when last_activity_date > previous_last_activity_date
-                then previous_history_bitmask
-                >> greatest({{ history_bits }} - (last_activity_date - previous_last_activity_date), 0)
+            when days_shifted > 0
+                then previous_history_bitmask >> greatest({{ history_bits }} - days_shifted, 0)
             else cast(0 as hugeint)
         end as dropped_history_bitmask,
-        cast(greatest({{ history_bits }} - coalesce(last_activity_date - previous_last_activity_date, 0), 0)
-            as integer) as dropped_from_bit
-    from users_carried_forward
+        cast(greatest({{ history_bits }} - days_shifted, 0) as integer) as dropped_from_bit
+    from history_shifts
 
 ),
 
@@ -167,9 +173,10 @@ final as (
             new_days_folded.new_last_activity_before_history,
             case
                 when previous_history_shifted.dropped_history_bitmask <> 0
-                    then users_carried_forward.previous_last_activity_date
-                    - previous_history_shifted.dropped_from_bit
-                    - {{ bitmask_lowest_bit('previous_history_shifted.dropped_history_bitmask') }}
+                    then
+                        users_carried_forward.previous_last_activity_date
+                        - previous_history_shifted.dropped_from_bit
+                        - {{ bitmask_lowest_bit('previous_history_shifted.dropped_history_bitmask') }}
             end
         ) as last_activity_before_history,
         users_carried_forward.last_ingest_batch_id

@@ -57,9 +57,10 @@ from engagement.settings import PROJECT_DIR
 PHASES: tuple[tuple[str, str | None], ...] = (
     ("stage", "path:models/staging"),
     ("facts", "fct_view_events fct_daily_activity fct_daily_platform_activity"),
-    ("dimensions", "resource_type:seed resource_type:snapshot dim_user dim_media"),
     ("status", "int_user_activity_states dim_daily_user_status"),
     ("rollup", "fct_active_user_fast"),
+    # dim_user reads the newest status day, so the dimensions come after the status.
+    ("dimensions", "resource_type:seed resource_type:snapshot dim_user dim_media"),
     ("analysis_marts", None),
 )
 
@@ -573,13 +574,15 @@ def run(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"preset": args.scale, "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
                               "load_avg_1m_before": os.getloadavg()[0], "cpus": os.cpu_count(),
                               "memory_limit": args.memory or preset.memory, "repeat": args.repeat}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"scale-{args.scale}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    # The report is rewritten after each part, so a run stopped in the sweep keeps the scale day.
     if not args.skip_scale:
         report["scale_day"] = scale_day(args, preset, workdir / "scale")
+        path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     if not args.skip_sweep:
         report["history_sweep"] = history_sweep(args, preset, workdir / "sweep")
     report["load_avg_1m_after"] = os.getloadavg()[0]
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"scale-{args.scale}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(render(report))
     print(f"\nwritten: {path}")
