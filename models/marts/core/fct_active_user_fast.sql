@@ -44,10 +44,7 @@ user_status as (
 {#- The first day whose status rows changed since the last run: the first day with active
     rows from later ingest batches (status rows change from there on). A compile-time literal,
     so only the status rows of the rebuilt days are read. -#}
-{%- set rebuild_from = get_aggregate_value(
-    ref('fct_daily_activity'), 'min(activity_date)',
-    where='is_active and last_ingest_batch_id > ' ~ last_ingest_batch()
-) %}
+{%- set rebuild_from = active_user_rebuild_from() %}
 user_status_to_aggregate as (
 
     select *
