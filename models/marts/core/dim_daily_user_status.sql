@@ -49,7 +49,14 @@ with
 
 {%- if is_incremental() %}
 {%- set window = status_rebuild_window() %}
-{%- if window is not none and (window.build_until - window.rebuild_from).days > 127 - width %}
+{%- if window is not none %}
+    {#- Dates as date objects whether they come from a query or from a unit test's override. -#}
+    {%- set days_to_build = (
+        modules.datetime.date.fromisoformat(window.build_until | string)
+        - modules.datetime.date.fromisoformat(window.rebuild_from | string)
+    ).days + 1 %}
+{%- endif %}
+{%- if window is not none and days_to_build - 1 > 127 - width %}
     {{ exceptions.raise_compiler_error(
         "dim_daily_user_status: this run would rebuild " ~ window.rebuild_from ~ ".." ~ window.build_until
         ~ ", more than " ~ (127 - width) ~ " days, which the carried state (127 days) cannot derive."
@@ -101,7 +108,7 @@ changed_users as (
 
 day_offsets as (
 
-    {{ dbt.generate_series((window.build_until - window.rebuild_from).days + 1) }}
+    {{ dbt.generate_series(days_to_build) }}
 
 ),
 
