@@ -48,7 +48,7 @@ PARTITIONS ?= 4
 TEST_DIR := data/test
 TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
 
-.PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean dashboard browser stream bench-stream
+.PHONY: help install run generate build summary test lint dbt-test pytest bench bench-scale docs clean dashboard browser stream bench-stream
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -98,8 +98,15 @@ dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) o
 pytest: install ## the pytest suite (generator, pipeline end-to-end, metric recomputation)
 	$(BIN)/python -m pytest
 
-bench: install ## benchmarks: generator throughput and peak memory
+# `make bench BENCH_SCALE=10m` (or seed): presets of the scale benchmark (README "Scale benchmark").
+BENCH_SCALE ?= 1m
+
+bench: install ## benchmarks: generator throughput, then the pipeline at scale (BENCH_SCALE=1m|10m|seed)
 	$(BIN)/engagement-bench generator
+	nice $(BIN)/engagement-bench scale --scale $(BENCH_SCALE)
+
+bench-scale: install ## only the pipeline at scale: phases, history 7/30/90, MAU both ways (BENCH_SCALE=1m|10m|seed)
+	nice $(BIN)/engagement-bench scale --scale $(BENCH_SCALE)
 
 dashboard: install ## serve the web dashboard on localhost:8501 (exports the warehouse first when it is newer)
 	@$(BIN)/engagement-export --if-stale || echo "dashboard: serving the previous snapshot" >&2

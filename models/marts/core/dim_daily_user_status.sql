@@ -1,35 +1,42 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='activity_date',
+        incremental_strategy='append',
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where activity_date <= "
-            ~ "(select max(activity_date) from {{ this }}) - "
+            "{% if is_incremental() %}delete from {{ this }} where activity_date <= date '"
+            ~ "{{ get_max_value(ref('fct_daily_activity'), 'activity_date') }}' - "
             ~ var('engagement__status_history_days') ~ "{% endif %}",
         ],
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'activity_last_ingest_batch_id') }}",
+            "{% if is_incremental() %}{{ status_delete_rebuilt_rows() }}{% endif %}",
         ],
     )
 }}
 
 -- depends_on: {{ ref('stg_landing__user_tombstones') }}
+-- depends_on: {{ ref('int_user_activity_states') }}
 
 {#
     One row per user and UTC day, from the user's first active day onward, keeping
-    the last engagement__status_history_days days. A full refresh builds every day
-    (so fct_active_user_fast's full refresh can recompute all its days from here;
-    engagement__status_full_refresh_days limits it), and the next incremental run
-    prunes to the kept days again.
+    the last engagement__status_history_days days. Column names and meaning are what
+    the BI tools read; how the rows are made differs by run:
 
-    Cumulative: the state of day D is the state of day D-1 (an activity bitmask,
-    bit k = active k days before D, plus first/last activity dates) shifted by one
-    day and combined with day D's activity. A run rebuilds every day from the first
-    day whose activity changed (late events included) to the newest day, starting
-    from the stored state of the day before; it never rescans all history.
-    When no stored state exists for that day (first run, full refresh), the state
-    is bootstrapped from fct_daily_activity, which gives the same result.
+    Incremental (every daily run): the rows are derived from int_user_activity_states,
+    the compact state (one row per user, 127 days of activity as a bitmask anchored at
+    the user's last active day). A run builds, in one pass over that state,
+      * every user's row for each day after the newest stored day, and
+      * the rows of the users with new active days (late events included) from the
+        first changed day to the newest stored day;
+    the pre-hook deletes exactly those rows first (status_delete_rebuilt_rows) and the
+    post-hook prunes to the kept days. Every bound is a compile-time literal
+    (status_rebuild_window), so DuckDB prunes by zone map; no day outside the window
+    and no user without new activity is read from this table.
+
+    Full refresh: every day (engagement__status_full_refresh_days limits it) is built
+    cumulatively from fct_daily_activity: the state of day D is the state of day D-1
+    shifted by one day and combined with day D's activity. fct_active_user_fast's full
+    refresh needs those days. The end-to-end test proves both ways give the same rows.
 #}
 
 {%- set width = var('engagement__status_bitmask_days') -%}
@@ -43,6 +50,156 @@
 {%- endif %}
 
 with
+
+{%- if is_incremental() %}
+{%- set window = status_rebuild_window() %}
+{%- if window is not none %}
+    {#- Dates as date objects whether they come from a query or from a unit test's override. -#}
+    {%- set days_to_build = (
+        modules.datetime.date.fromisoformat(window.build_until | string)
+        - modules.datetime.date.fromisoformat(window.rebuild_from | string)
+    ).days + 1 %}
+{%- endif %}
+{%- if window is not none and days_to_build - 1 > 127 - width %}
+    {{ exceptions.raise_compiler_error(
+        "dim_daily_user_status: this run would rebuild " ~ window.rebuild_from ~ ".." ~ window.build_until
+        ~ ", more than " ~ (127 - width) ~ " days, which the carried state (127 days) cannot derive."
+        ~ " Rebuild: dbt build --full-refresh --select int_user_activity_states+"
+    ) }}
+{%- endif %}
+
+daily_activity as (
+
+    select * from {{ ref('fct_daily_activity') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_landing__users') }}
+
+),
+
+user_states as (
+
+    select * from {{ ref('int_user_activity_states') }}
+
+),
+
+{% if window is none -%}
+user_days_with_state as (
+
+    {# Nothing new: no rows to build. #}
+    select
+        cast(null as bigint) as user_id,
+        cast(null as date) as activity_date,
+        cast(null as date) as first_activity_date,
+        cast(null as date) as last_activity_date,
+        cast(null as bigint) as activity_bitmask,
+        cast(null as timestamp) as activity_last_ingested_at,
+        cast(null as bigint) as activity_last_ingest_batch_id
+    where false
+
+),
+{%- else %}
+changed_users as (
+
+    select distinct user_id
+    from daily_activity
+    where is_active and last_ingest_batch_id > {{ window.watermark }}
+
+),
+
+day_offsets as (
+
+    {{ dbt.generate_series(days_to_build) }}
+
+),
+
+days_to_build as (
+
+    select date '{{ window.rebuild_from }}' + cast(generated_number - 1 as integer) as activity_date
+    from day_offsets
+
+),
+
+active_days_in_window as (
+
+    select
+        user_id,
+        activity_date,
+        last_ingested_at,
+        last_ingest_batch_id
+    from daily_activity
+    where is_active and activity_date >= date '{{ window.rebuild_from }}'
+
+),
+
+user_days as (
+
+    {# Every user on the new days; changed users also on the stored days they may have changed. #}
+    select
+        user_states.user_id,
+        days_to_build.activity_date,
+        user_states.first_activity_date,
+        user_states.last_activity_date as last_active_date_of_state,
+        user_states.last_activity_before_history,
+        days_to_build.activity_date - user_states.last_activity_date as days_after_state,
+        user_states.activity_history_bitmask
+    from user_states
+    inner join days_to_build
+        on user_states.first_activity_date <= days_to_build.activity_date
+    left join changed_users
+        on user_states.user_id = changed_users.user_id
+    where
+        days_to_build.activity_date > date '{{ window.stored_until }}'
+        or changed_users.user_id is not null
+
+),
+
+user_days_with_history as (
+
+    {# The 127-day history as seen from activity_date: shifted forward after the state's
+       day, back (older days only) before it. #}
+    select
+        *,
+        case
+            when days_after_state >= 0
+                then {{ bitmask_wide_shift('activity_history_bitmask', 'days_after_state') }}
+            else activity_history_bitmask >> (-days_after_state)
+        end as history_at_day
+    from user_days
+
+),
+
+user_days_with_state as (
+
+    select
+        user_days_with_history.user_id,
+        user_days_with_history.activity_date,
+        user_days_with_history.first_activity_date,
+        case
+            when user_days_with_history.days_after_state >= 0
+                then user_days_with_history.last_active_date_of_state
+            when user_days_with_history.history_at_day <> 0
+                then user_days_with_history.activity_date
+                - {{ bitmask_lowest_bit('user_days_with_history.history_at_day') }}
+            else user_days_with_history.last_activity_before_history
+        end as last_activity_date,
+        cast(
+            user_days_with_history.history_at_day & ((cast(1 as hugeint) << {{ width }}) - 1) as bigint
+        ) as activity_bitmask,
+        active_days_in_window.last_ingested_at as activity_last_ingested_at,
+        active_days_in_window.last_ingest_batch_id as activity_last_ingest_batch_id
+    from user_days_with_history
+    left join active_days_in_window
+        on
+            user_days_with_history.user_id = active_days_in_window.user_id
+            and user_days_with_history.activity_date = active_days_in_window.activity_date
+
+),
+{%- endif %}
+{%- else %}
 
 daily_activity as (
 
@@ -65,56 +222,6 @@ activity_bounds as (
 
 ),
 
-{% if is_incremental() -%}
-stored_bounds as (
-
-    select
-        min(activity_date) as first_stored_date,
-        max(activity_date) as last_stored_date
-    from {{ this }}
-
-),
-
-changed_dates as (
-
-    select min(activity_date) as first_changed_date
-    from daily_activity
-    where last_ingest_batch_id > {{ last_ingest_batch('activity_last_ingest_batch_id') }}
-
-),
-
-build_window as (
-
-    select
-        {# Rebuild from the first changed day, and never leave a gap after the last stored day. #}
-        least(
-            changed_dates.first_changed_date,
-            stored_bounds.last_stored_date + 1,
-            activity_bounds.last_date + 1
-        ) as build_from,
-        activity_bounds.last_date as build_until,
-        stored_bounds.first_stored_date
-    from changed_dates
-    cross join stored_bounds
-    cross join activity_bounds
-
-),
-
-stored_state as (
-
-    {# The stored state of the day before the rebuild starts. #}
-    select
-        state.user_id,
-        state.first_activity_date,
-        state.last_activity_date,
-        state.activity_bitmask
-    from {{ this }} as state
-    inner join build_window
-        on state.activity_date = build_window.build_from - 1
-
-),
-
-{% else -%}
 build_window as (
 
     {# A full refresh builds every day (or the last engagement__status_full_refresh_days);
@@ -134,7 +241,6 @@ build_window as (
 
 ),
 
-{% endif -%}
 
 active_days as (
 
@@ -178,10 +284,6 @@ bootstrapped_state as (
 previous_state as (
 
     select * from bootstrapped_state
-    {%- if is_incremental() %}
-        union all
-        select * from stored_state
-    {%- endif %}
 
 ),
 
@@ -333,6 +435,7 @@ user_days_with_state as (
             and user_days.activity_date = last_activity_in_window.activity_date
 
 ),
+{%- endif %}
 
 final as (
 

@@ -6,13 +6,15 @@
     )
 }}
 
+-- depends_on: {{ ref('fct_daily_activity') }}
 -- depends_on: {{ ref('fct_privacy_erasures') }}
 
 {#
     One row per UTC day: DAU, WAU, MAU, stickiness and growth accounting.
-    Reads only dim_daily_user_status. Incremental: every day from the first day
-    whose status rows changed since the last run, or since which a user erased since
-    the last run was counted (fct_privacy_erasures), is recomputed; the rollup keeps
+    Reads only dim_daily_user_status (and, for its compile-time watermark, the new rows
+    of fct_daily_activity). Incremental: every day from the first day whose status rows
+    changed since the last run, or since which a user erased since the last run was
+    counted (fct_privacy_erasures), is recomputed; the rollup keeps
     every day it ever computed, also those older than the kept status history.
     A full refresh recomputes every day, which needs dim_daily_user_status's own
     full-refresh history (every day): it refuses to run, saying what to do, when the
@@ -41,41 +43,24 @@ user_status as (
 ),
 
 {% if is_incremental() -%}
-privacy_erasures as (
-
-    select * from {{ ref('fct_privacy_erasures') }}
-
-),
-
-rebuild_candidates as (
-
-    select min(activity_date) as rebuild_from
-    from user_status
-    where
-        activity_last_ingest_batch_id > {{ last_ingest_batch() }}
-
-    union all
-
-    {# Users erased since the last run leave every day they were counted on. #}
-    select min(first_affected_date) as rebuild_from
-    from privacy_erasures
-    where recorded_batch_id > {{ last_ingest_batch() }}
-
-),
-
-days_to_rebuild as (
-
-    select min(rebuild_from) as rebuild_from
-    from rebuild_candidates
-
-),
-
+{#- The first day whose status rows changed since the last run: the first day with active
+    rows from later ingest batches (status rows change from there on). A compile-time literal,
+    so only the status rows of the rebuilt days are read. -#}
+{%- set rebuild_from = active_user_rebuild_from() -%}
+{#- Users erased since the last run leave every day they were counted on. -#}
+{%- set erased_from = erased_user_rebuild_from(ref('fct_privacy_erasures')) -%}
+{%- if erased_from and (not rebuild_from or erased_from | string < rebuild_from | string) -%}
+    {%- set rebuild_from = erased_from -%}
+{%- endif %}
 user_status_to_aggregate as (
 
-    select user_status.*
+    select *
     from user_status
-    inner join days_to_rebuild
-        on user_status.activity_date >= days_to_rebuild.rebuild_from
+    {%- if not rebuild_from %}
+    where false
+    {%- else %}
+    where activity_date >= date '{{ rebuild_from }}'
+    {%- endif %}
 
 ),
 

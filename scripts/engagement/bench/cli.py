@@ -2,19 +2,21 @@
 
     engagement-bench generator     # generator throughput and peak memory (make bench)
     engagement-bench stream        # stream mode: lag and batch duration (make bench-stream)
+    engagement-bench scale         # pipeline at scale: phases, flat daily cost, MAU both ways (make bench)
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from engagement.bench import generator, stream
+from engagement.bench import generator, scale, stream
 from engagement.cli import OneLineParser
 
 #: name -> (module with configure/run, one-line description)
 BENCHMARKS: dict[str, tuple[ModuleType, str]] = {
     "generator": (generator, "generator throughput per format, CPU time and peak memory"),
     "stream": (stream, "stream mode: lag from arrival to visibility and batch duration"),
+    "scale": (scale, "pipeline at scale: seconds and peak RSS per phase, history sweep, MAU both ways"),
 }
 
 
