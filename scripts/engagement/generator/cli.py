@@ -21,7 +21,20 @@ from pathlib import Path
 
 from engagement.cli import OneLineParser, add_generation_options
 
-from .runner import RunConfig, run
+from .people import HISTORY_DAYS
+from .runner import ARRIVAL_HORIZON_DAYS, RunConfig, run
+
+#: Largest run the generator accepts. Beyond these the output is unbounded in practice
+#: (a million days is 2,700 years of files; 10**12 users would need terabytes of memory
+#: for the population alone), so the command refuses with one line instead of running
+#: for hours or failing with a traceback. 10**9 users and ten years of days are far past
+#: every benchmark of this project.
+MAX_USERS = 1_000_000_000
+MAX_DAYS = 3_660
+#: Sign-ups are spread over the years before --start-date and late arrivals over the week
+#: after the last day: every date of a run stays between these (and inside Python's dates).
+EARLIEST_START = dt.date(1970, 1, 1) + dt.timedelta(days=HISTORY_DAYS)
+LATEST_END = dt.date(9999, 12, 31) - dt.timedelta(days=ARRIVAL_HORIZON_DAYS)
 
 _TS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|\+00:00)?)?$")
 
@@ -77,10 +90,10 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
     """Parse and validate arguments; calls ``parser.error`` on bad input."""
     p = build_parser()
     a = p.parse_args(argv)
-    if a.users <= 0:
-        p.error(f"--users must be > 0 (got {a.users})")
-    if a.days <= 0:
-        p.error(f"--days must be > 0 (got {a.days})")
+    if not 0 < a.users <= MAX_USERS:
+        p.error(f"--users must be between 1 and {MAX_USERS:,} (got {a.users:,})")
+    if not 0 < a.days <= MAX_DAYS:
+        p.error(f"--days must be between 1 and {MAX_DAYS:,} (got {a.days:,})")
     if a.seed < 0:
         p.error(f"--seed must be >= 0 (got {a.seed})")
     if a.flush_minutes <= 0 or 60 % a.flush_minutes:
@@ -93,6 +106,9 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
         start = parse_date(a.start_date)
     except ValueError:
         p.error(f"--start-date must be YYYY-MM-DD (got {a.start_date!r})")
+    if start < EARLIEST_START or start > LATEST_END - dt.timedelta(days=a.days):
+        p.error(f"--start-date {a.start_date} with --days {a.days}: the run must lie between "
+                f"{EARLIEST_START} and {LATEST_END} (sign-up history before it, late arrivals after it)")
     bounds = {}
     for name in ("arrived_from", "arrived_until"):
         raw = getattr(a, name)
