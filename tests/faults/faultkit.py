@@ -257,14 +257,13 @@ class Replay:
     user_ids: list[int] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
-    def land(self, rel: str, data: bytes, step: int, lines: int | None = None) -> None:
-        """Land an injected file and remember how many lines it holds."""
+    def land(self, rel: str, data: bytes, step: int, lines: int) -> None:
+        """Land an injected file; ``lines`` is how many lines were written into it."""
         write_landed(self.landing, rel, data)
         self.step_of[rel] = step
         if rel.startswith("view_events/"):
-            count = lines if lines is not None else (data.count(b"\n") if data else 0)
-            self.injected[rel] = count
-            self.lines[rel] = count
+            self.injected[rel] = lines
+            self.lines[rel] = lines
 
     def land_events(self, rel: str, records: Sequence[dict], step: int) -> None:
         """Land view events as one .jsonl.gz file."""
@@ -325,7 +324,7 @@ def _step_2(r: Replay) -> None:
     ], 2)
     # ... and a whole file whose arrival partition is in the future (deferred, not read).
     r.land("view_events/ingest_date=2027-01-01/ingest_hour=10/fault-future-partition.jsonl.gz",
-           gzip_lines([encode(view_event("fault-future-partition-0", users[6], future, future, t))]), 2)
+           gzip_lines([encode(view_event("fault-future-partition-0", users[6], future, future, t))]), 2, 1)
     # 3. the five bad-file kinds, each with readable lines around the damage where the kind allows.
     lines = [encode(g) for g in good]
     invalid_utf8 = encode(view_event("fault-badfile-utf8", users[1], at, at, t, city="X")).replace(b'"X"', b'"\xff\xfe"')

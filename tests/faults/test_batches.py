@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 
+import pytest
 
-from faultkit import (NOW, Replay, arrival_of, build, copy_warehouse, dbt_environment, differences, entry_point,
-                      query, scalar, target_of)
+from engagement.pipeline.dbt import DbtError
+from faultkit import (NOW, SESSIONS, Replay, arrival_of, build, copy_warehouse, differences, query, scalar,
+                      target_of)
 
 
 def test_empty_batch_changes_nothing(replay: Replay) -> None:
@@ -64,17 +65,14 @@ def test_source_freshness_reads_arrival_partitions(replay: Replay, tmp_path) -> 
     of the newest arrival hour read, never a record's own timestamp (the 2027 record of step 2)."""
     target = target_of(replay.landing, replay.incremental)
     output = tmp_path / "sources.json"
-    result = subprocess.run(
-        [entry_point("dbt"), "source", "freshness", "--select", "source:landing", "--output", str(output),
-         *target.paths()[:2], "--target-path", str(tmp_path / "target")],
-        env=dbt_environment(target), capture_output=True, text=True, timeout=300)
-    assert output.is_file(), result.stdout[-2000:] + result.stderr[-2000:]
+    # Months after the data, on the wall clock: stale, and said so (an error, not a pass).
+    with pytest.raises(DbtError):
+        SESSIONS.session(target)(["source", "freshness", "--select", "source:landing", "--output", str(output)])
     results = {r["unique_id"].rsplit(".", 1)[1]: r for r in json.loads(output.read_text())["results"]}
     assert {"view_events", "users"} <= set(results)
     newest = max(arrival_of(rel) for rel, step in replay.step_of.items()
                  if rel.startswith("view_events/") and "2027" not in rel)
     loaded = results["view_events"]["max_loaded_at"][:19]
     assert loaded == (newest + dt.timedelta(hours=1)).isoformat(), results["view_events"]
-    # Months after the data, on the wall clock: stale, and said so (an error, not a pass).
-    assert results["view_events"]["status"] == "error" and result.returncode != 0
+    assert results["view_events"]["status"] == "error"
     assert NOW.isoformat() > loaded

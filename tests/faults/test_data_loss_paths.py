@@ -27,13 +27,14 @@ def _file_counts(warehouse, file_name: str) -> tuple:
     return rows[0]
 
 
-def _clean_in_facts(warehouse, file_name: str) -> tuple[int, int]:
-    """Clean staged records of a file, and how many of them reached fct_view_events."""
+def _clean_in_facts(warehouse, files: str | list[str]) -> tuple[int, int]:
+    """Clean staged records of a file (or files), and how many of them reached fct_view_events."""
     return query(warehouse, """
         select count(*), count(facts.event_id)
         from stg_landing__view_events as staged
         left join fct_view_events as facts on staged.event_id = facts.event_id
-        where staged.file_name = ? and staged.record_status = 'clean'""", [file_name])[0]
+        where list_contains(?, staged.file_name) and staged.record_status = 'clean'""",
+                 [[files] if isinstance(files, str) else files])[0]
 
 
 # --- 1. one future-dated record -------------------------------------------------------------
@@ -50,8 +51,7 @@ def test_future_dated_record_is_rejected_and_moves_no_watermark(replay: Replay) 
     # issue saw 1 of 6,830), and the cumulative status kept every real day (it was pruned to 2027).
     for step in (3, 4):
         files = [rel for rel, s in replay.step_of.items() if s == step and rel.startswith("view_events/")]
-        staged = sum(_clean_in_facts(replay.incremental, rel)[0] for rel in files)
-        in_facts = sum(_clean_in_facts(replay.incremental, rel)[1] for rel in files)
+        staged, in_facts = _clean_in_facts(replay.incremental, files)
         assert staged > 100 and in_facts == staged, f"step {step}: {in_facts} of {staged} clean records in the facts"
     first_day, last_day, days = query(replay.incremental, """
         select min(activity_date), max(activity_date), count(distinct activity_date) from dim_daily_user_status""")[0]
@@ -123,7 +123,7 @@ def test_unreadable_file_is_quarantined_with_its_readable_lines(replay: Replay, 
     # The batch went on: the other files of the same step were loaded and built.
     same_step = [r for r, s in replay.step_of.items() if s == 2 and r.startswith("view_events/")
                  and "fault-" not in r]
-    assert sum(_clean_in_facts(replay.incremental, r)[1] for r in same_step) > 100
+    assert _clean_in_facts(replay.incremental, same_step)[1] > 100
 
 
 def test_quarantined_damaged_lines_keep_their_text(replay: Replay) -> None:

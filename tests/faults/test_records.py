@@ -145,6 +145,7 @@ def test_every_landed_line_is_accounted_for(replay: Replay) -> None:
         else:
             assert read == written, rel
     assert totals["written"] == sum(totals.values()) - totals["written"], totals
+    assert totals["deferred"] == 1 and totals["lost_in_quarantine"] > 0, "every kind of outcome must occur"
     # Nothing doubled: one fact per clean record, one per event id.
     facts, distinct = query(replay.incremental, "select count(*), count(distinct event_id) from fct_view_events")[0]
     assert facts == distinct == totals["clean"]
