@@ -52,6 +52,7 @@ class DashboardData:
     as_of_day: date | None = None       # newest complete day (the KPIs' day)
     in_progress_day: date | None = None # newest day, still filling up
     newest_event_ingested_at: datetime | None = None
+    consumer_lag: pd.DataFrame | None = None  # broker mode: pipeline_consumer_lag of the newest batch
 
     @property
     def has_intraday(self) -> bool:
@@ -225,6 +226,18 @@ def _load(reader: SnapshotReader, snapshot: Snapshot) -> DashboardData:
         runs = _empty(["batch_id", "started_at", "finished_at", "duration_seconds", "status",
                        "attempts", "new_files", "new_view_events", "lag_seconds"])
 
+    consumer_lag = None
+    if reader.has("pipeline_consumer_lag"):
+        consumer_lag = reader.frame(
+            """
+            select topic, kafka_partition, lag_records, buffered_records, lag_seconds,
+                   event_to_visible_seconds, committed_offset, end_offset, observed_at
+            from pipeline_consumer_lag
+            where batch_id = (select max(batch_id) from pipeline_consumer_lag)
+            order by topic, kafka_partition
+            """
+        )
+
     return DashboardData(
         snapshot=snapshot,
         activity=activity,
@@ -240,6 +253,7 @@ def _load(reader: SnapshotReader, snapshot: Snapshot) -> DashboardData:
         as_of_day=as_of_day,
         in_progress_day=in_progress_day,
         newest_event_ingested_at=newest_ingested,
+        consumer_lag=consumer_lag,
     )
 
 

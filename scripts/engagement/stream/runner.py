@@ -16,7 +16,9 @@ from pathlib import Path
 from engagement import settings
 from engagement.pipeline.build import ingest_and_build
 from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt, release_warehouse
+from engagement.kafka.lag import read_lag
 from engagement.pipeline.export import export_dashboard_snapshot
+from engagement.stream.consumer_lag import broker_lag_text, freshest_event_to_visible
 from engagement.stream.runlog import BatchRecord, RunLog, utcnow
 
 # The real-time marts and everything upstream (sources, staging, fct_view_events, dim_media),
@@ -43,6 +45,7 @@ class RunnerConfig:
     backoff_s: float = 2.0
     dashboard_dir: Path | None = None
     export: bool = True
+    consumer_lag_dir: Path | None = None  # broker mode: the landing sink's state folder (lag.json)
 
     def dbt_args(self) -> list[str]:
         """The dbt command of one micro-batch."""
@@ -69,6 +72,7 @@ class StreamRunner:
         self.out = out
         self.stop_event = threading.Event()
         self.records: list[BatchRecord] = []
+        self.event_lags: list[float] = []  # broker mode: produce of the newest landed record -> visible
         self.run_log = RunLog(cfg.target.duckdb_path, cfg.target.landing_dir)
 
     def next_batch_id(self) -> int:
@@ -82,6 +86,7 @@ class StreamRunner:
         """Build, retrying on failure; record and export. Returns the record."""
         cfg = self.cfg
         started = utcnow()
+        consumer_lag = read_lag(cfg.consumer_lag_dir) if cfg.consumer_lag_dir is not None else None
         attempts, error, begun = 0, None, False
         while attempts < cfg.max_attempts:
             attempts += 1
@@ -100,11 +105,15 @@ class StreamRunner:
                     time.sleep(cfg.backoff_s * 2 ** (attempts - 1))
         rec = BatchRecord(batch_id, started, utcnow(), "success" if error is None else "failed", attempts,
                           error=error)
-        self.run_log.record(rec)
+        self.run_log.record(rec, consumer_lag)
         self.records.append(rec)
+        if consumer_lag is not None and rec.status == "success":
+            fresh = freshest_event_to_visible(consumer_lag, rec.finished_at)
+            if fresh is not None:
+                self.event_lags.append(fresh)
         if rec.status == "success" and cfg.export:
             self._export(rec)
-        self.out(self.batch_line(rec))
+        self.out(self.batch_line(rec) + broker_lag_text(consumer_lag, rec.finished_at))
         return rec
 
     def _export(self, rec: BatchRecord) -> None:
@@ -178,4 +187,8 @@ class StreamRunner:
                      f"max {max(lags):.1f}s")
         text += (f"; batch p50 {statistics.median(durations):.1f}s p95 {percentile(durations, 95):.1f}s "
                  f"max {max(durations):.1f}s")
+        if self.event_lags:
+            lags = self.event_lags
+            text += (f"; event->visible p50 {percentile(lags, 50):.1f}s p95 {percentile(lags, 95):.1f}s "
+                     f"max {max(lags):.1f}s")
         return text
