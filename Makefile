@@ -104,7 +104,7 @@ dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) o
 pytest: install ## the pytest suite (generator, pipeline end-to-end, metric recomputation, fault suite)
 	$(BIN)/python -m pytest
 
-fault-test: install ## only the fault suite (tests/faults: injected faults replayed and built, ~4 min)
+fault-test: install ## only the fault suite (tests/faults: injected faults replayed and built; 11 min on 2 busy cores)
 	$(BIN)/python -m pytest tests/faults
 
 bench: install ## benchmarks: generator throughput and peak memory
