@@ -48,7 +48,8 @@ PARTITIONS ?= 4
 TEST_DIR := data/test
 TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
 
-.PHONY: help install run generate build summary test lint dbt-test pytest bench bench-scale docs clean dashboard browser stream bench-stream
+.PHONY: help install run generate build summary test lint dbt-test pytest bench bench-scale docs clean dashboard browser stream bench-stream \
+	freshness fault-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,6 +83,11 @@ build: install ## only ingest the new landing files and run dbt build on them
 summary: install ## only print the metrics summary from the warehouse
 	$(BIN)/engagement-summary
 
+# Source freshness by arrival: the newest arrival hour the ingest step has read (never a
+# timestamp inside a record). Exit status 1 when a landing source is past error_after.
+freshness: install ## dbt source freshness of the landing zone (view events: warn after 2 h, error after 6 h)
+	$(BIN)/dbt source freshness --select source:landing
+
 test: install lint dbt-test pytest ## the whole suite (ends with pytest's summary line; installs no system package)
 
 lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templater
@@ -95,8 +101,11 @@ dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) o
 	ENGAGEMENT_LANDING_DIR=$(TEST_DIR)/build/landing ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/build/warehouse.duckdb \
 		$(BIN)/dbt build --target-path $(TEST_DIR)/build/target
 
-pytest: install ## the pytest suite (generator, pipeline end-to-end, metric recomputation)
+pytest: install ## the pytest suite (generator, pipeline end-to-end, metric recomputation, fault suite)
 	$(BIN)/python -m pytest
+
+fault-test: install ## only the fault suite (tests/faults: injected faults replayed and built; 11 min on 2 busy cores)
+	$(BIN)/python -m pytest tests/faults
 
 # `make bench BENCH_SCALE=10m` (or seed): presets of the scale benchmark (README "Scale benchmark").
 BENCH_SCALE ?= 1m

@@ -89,7 +89,14 @@ records_checked as (
                 '(ingest_hour + 1) * 60 + ' ~ arrival_tolerance_minutes,
                 'cast(ingest_date as timestamp)'
             ) }} then 'ingested_after_arrival'
-            when ingested_at > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }} then 'too_late'
+            {# Too late by the record's own ingested_at, or by when its file arrived: a copy of an
+               old file landing days later keeps its old ingested_at, and would otherwise fall
+               outside the dedupe window and count a second time. #}
+            when
+                ingested_at > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }}
+                or {{ dbt.dateadd('hour', 'ingest_hour', 'cast(ingest_date as timestamp)') }}
+                > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }}
+                then 'too_late'
         end as key_rejection_reason,
         {# Checks on the first copy of an event, first failing one wins. #}
         case

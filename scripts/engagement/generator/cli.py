@@ -21,8 +21,22 @@ from pathlib import Path
 
 from engagement.cli import OneLineParser, add_generation_options
 
-from .runner import RunConfig, run
+from .runner import ARRIVAL_HORIZON_DAYS, RunConfig, run
 from .service_calendar import DEFAULT_HISTORY_DAYS
+
+#: Largest run the generator accepts. Beyond these the output is unbounded in practice
+#: (a million days is 2,700 years of files; 10**12 users would need terabytes of memory
+#: for the population alone), so the command refuses with one line instead of running
+#: for hours or failing with a traceback. 10**9 users and ten years of days are far past
+#: every benchmark of this project.
+MAX_USERS = 1_000_000_000
+MAX_DAYS = 3_660
+MAX_HISTORY_DAYS = 36_600
+#: Sign-ups are spread over the --history-days before --start-date and late arrivals over
+#: the week after the last day: every date of a run stays between 1970-01-01 + history and
+#: LATEST_END (and inside Python's dates).
+EPOCH = dt.date(1970, 1, 1)
+LATEST_END = dt.date(9999, 12, 31) - dt.timedelta(days=ARRIVAL_HORIZON_DAYS)
 
 _TS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|\+00:00)?)?$")
 
@@ -81,10 +95,10 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
     """Parse and validate arguments; calls ``parser.error`` on bad input."""
     p = build_parser()
     a = p.parse_args(argv)
-    if a.users <= 0:
-        p.error(f"--users must be > 0 (got {a.users})")
-    if a.days <= 0:
-        p.error(f"--days must be > 0 (got {a.days})")
+    if not 0 < a.users <= MAX_USERS:
+        p.error(f"--users must be between 1 and {MAX_USERS:,} (got {a.users:,})")
+    if not 0 < a.days <= MAX_DAYS:
+        p.error(f"--days must be between 1 and {MAX_DAYS:,} (got {a.days:,})")
     if a.seed < 0:
         p.error(f"--seed must be >= 0 (got {a.seed})")
     if a.flush_minutes <= 0 or 60 % a.flush_minutes:
@@ -93,12 +107,16 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
         p.error(f"--workers must be > 0 (got {a.workers})")
     if a.shard_size <= 0:
         p.error(f"--shard-size must be > 0 (got {a.shard_size})")
-    if a.history_days < 0:
-        p.error(f"--history-days must be >= 0 (got {a.history_days})")
+    if not 0 <= a.history_days <= MAX_HISTORY_DAYS:
+        p.error(f"--history-days must be between 0 and {MAX_HISTORY_DAYS:,} (got {a.history_days:,})")
+    earliest_start = EPOCH + dt.timedelta(days=a.history_days)
     try:
         start = parse_date(a.start_date)
     except ValueError:
         p.error(f"--start-date must be YYYY-MM-DD (got {a.start_date!r})")
+    if start < earliest_start or start > LATEST_END - dt.timedelta(days=a.days):
+        p.error(f"--start-date {a.start_date} with --days {a.days}: the run must lie between "
+                f"{earliest_start} and {LATEST_END} (sign-up history before it, late arrivals after it)")
     bounds = {}
     for name in ("arrived_from", "arrived_until"):
         raw = getattr(a, name)

@@ -56,7 +56,9 @@ def _decompress(data: bytes, gzipped: bool) -> tuple[bytes, str | None]:
     if not gzipped:
         return data, None
     if data[:2] != b"\x1f\x8b":
-        return b"", FILE_NOT_GZIP
+        # Named .gz but not gzip: most often the sink forgot to compress. Its lines are
+        # read as they are (each unusable one is rejected on its own), the file quarantined.
+        return data, FILE_NOT_GZIP
     out: list[bytes] = []
     rest = data
     # A .gz may hold several members back to back (appended writes); read them all.

@@ -10,8 +10,9 @@ leaves a row, and its id is never reused: the next runner marks it ``killed``), 
 its outcome when it ends. What a batch made visible is exact, whatever happened to the
 batches before it: the ingest batches staging had not loaded before the build and has
 loaded after it, their view-event files (from the file manifest, with each file's
-landing time) and their clean records. Those ingest batches are pruned by id, so the
-cost does not grow with history. A row that cannot be written (another process holds
+landing time) and their clean records; after a killed or failed batch, from where that
+batch began (it may have staged what it never published). Those ingest batches are
+pruned by id, so the cost does not grow with history. A row that cannot be written (another process holds
 the warehouse) is kept and written with the next batch that can. In broker mode the
 landing sink's lag per partition, read before the build, is written with the row to a
 sibling table (:mod:`.consumer_lag`).
@@ -146,18 +147,34 @@ class RunLog:
             return int(con.execute("select coalesce(max(batch_id), 0) from main.pipeline_runs").fetchone()[0]) + 1
 
     def begin(self, batch_id: int, started_at: dt.datetime) -> None:
-        """Write the ``running`` row and note what staging held (raises when the warehouse is held)."""
+        """Write the ``running`` row and note from which ingest batch this batch publishes
+        (raises when the warehouse is held).
+
+        That is the first ingest batch staging had not loaded, unless a batch since the last
+        success was killed or failed: it may have staged ingest batches without publishing
+        them (killed between staging and the marts), so this batch publishes from where
+        that one began. The ``running`` row keeps its start for the same reason.
+        """
         with self._connect() as con:
             self._flush(con)
-            self._staged_before = self._staged_batch(con)
+            staged = self._staged_batch(con)
+            unpublished = con.execute("""
+                select min(first_ingest_batch_id) from main.pipeline_runs
+                where status in ('failed', 'killed') and first_ingest_batch_id is not null
+                    and batch_id > (select coalesce(max(batch_id), 0) from main.pipeline_runs
+                                    where status = 'success')""").fetchone()[0]
+            self._staged_before = staged if unpublished is None else min(staged, int(unpublished) - 1)
             con.execute("delete from main.pipeline_runs where batch_id = ?", [batch_id])
-            con.execute("insert into main.pipeline_runs (batch_id, started_at, status, attempts) "
-                        "values (?, ?, 'running', 0)", [batch_id, started_at])
+            con.execute("insert into main.pipeline_runs (batch_id, started_at, status, attempts, "
+                        "first_ingest_batch_id) values (?, ?, 'running', 0, ?)",
+                        [batch_id, started_at, self._staged_before + 1])
 
     def record(self, rec: BatchRecord, consumer_lag: LagSnapshot | None = None) -> None:
         """Measure what the batch made visible and write its outcome (kept for later if the warehouse
         is held); in broker mode also the sink's lag snapshot read before the build
         (``pipeline_consumer_lag``)."""
+        if rec.status != "success" and self._staged_before is not None:
+            rec.first_ingest_batch_id = self._staged_before + 1  # where the next batch publishes from
         try:
             with self._connect() as con:
                 if rec.status == "success":
@@ -168,6 +185,8 @@ class RunLog:
             if "lock" not in str(exc).lower():
                 raise
             self._unwritten.append((rec, consumer_lag))
+        finally:
+            self._staged_before = None  # set again by the next begin()
 
     def _flush(self, con) -> None:
         while self._unwritten:
