@@ -32,7 +32,8 @@ erased_users as (
        batch, not yet on the suppression list when this model was last built). #}
     select user_id from user_tombstones
     union
-    select user_id from user_changes where is_deletion_request
+    select user_id from user_changes
+    where is_deletion_request
 
 ),
 
