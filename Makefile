@@ -43,6 +43,7 @@ TEST_DIR := data/test
 TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
 
 .PHONY: help install run generate build summary test lint dbt-test pytest bench docs clean dashboard browser stream bench-stream
+.PHONY: airflow-install airflow-manifest airflow-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -116,6 +117,32 @@ browser: ## install Debian's chromium for the dashboard's browser test (needs ro
 
 docs: install ## dbt docs generate (serve with: .venv/bin/dbt docs serve)
 	$(BIN)/dbt docs generate
+
+# --- Airflow (dags/): its own venv, because Airflow brings ~100 packages the project does not need ---
+# .venv-airflow = requirements.lock + requirements-airflow.txt (Airflow 3.3.2, astronomer-cosmos 1.15.1 and
+# what they pull in, pinned, with the lock as constraints) + this package (editable, --no-deps).
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_BIN := $(AIRFLOW_VENV)/bin
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-$(shell cat requirements.lock requirements-airflow.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+airflow-install: $(AIRFLOW_STAMP) ## create .venv-airflow (Airflow + cosmos + the project) for the DAGs in dags/
+
+$(AIRFLOW_STAMP): requirements.lock requirements-airflow.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found" >&2; exit 1; }
+	@echo "airflow-install: creating $(AIRFLOW_VENV) (about 3 minutes the first time)"
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(AIRFLOW_BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-airflow.txt
+	$(AIRFLOW_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(AIRFLOW_BIN)/python -m pip check --disable-pip-version-check
+	rm -f $(AIRFLOW_VENV)/.installed-*
+	touch $@
+
+airflow-manifest: airflow-install ## the dbt manifest the DAG renders from (target/airflow/manifest.json)
+	$(AIRFLOW_BIN)/dbt parse --quiet --target-path target/airflow
+
+airflow-test: airflow-manifest ## only the Airflow test: `airflow dags test` on a tiny data set (~2-3 min)
+	$(BIN)/python -m pytest tests/python/test_airflow_dags.py -q
 
 clean: ## remove generated data and build output (keeps .venv)
 	rm -rf data target logs

@@ -59,11 +59,13 @@ DUCKDB_MEMORY = Setting("ENGAGEMENT_DUCKDB_MEMORY", "6GB",
 TARGET = Setting("ENGAGEMENT_TARGET", "duckdb", "the dbt target of profiles.yml")
 STREAM_DIR = Setting("ENGAGEMENT_STREAM_DIR", "data/stream",
                      "stream mode's folder: its warehouse.duckdb, landing/, target/ and logs")
+AIRFLOW_START_DATE = Setting("ENGAGEMENT_AIRFLOW_START_DATE", "2026-01-01",
+                             "first logical date of the daily Airflow DAG (catchup runs from it)")
 
 #: Every setting, in the order they are documented.
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
-    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR,
+    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR, AIRFLOW_START_DATE,
 )
 
 
