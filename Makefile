@@ -70,7 +70,8 @@ generate: install ## only generate the demo landing zone
 		--start-date $(DEMO_START) --seed $(DEMO_SEED) --faults default \
 		--out "$$($(BIN)/python -m engagement.settings ENGAGEMENT_LANDING_DIR)"
 
-build: install ## only run dbt build on the current landing zone
+build: install ## only ingest the new landing files and run dbt build on them
+	$(BIN)/engagement-ingest
 	$(BIN)/dbt build
 
 summary: install ## only print the metrics summary from the warehouse
@@ -85,6 +86,7 @@ lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templ
 dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) on generated test data
 	rm -rf $(TEST_DIR)/build && mkdir -p $(TEST_DIR)/build
 	$(BIN)/engagement-generate $(TEST_ARGS) --out $(TEST_DIR)/build/landing --quiet
+	$(BIN)/engagement-ingest --landing-dir $(TEST_DIR)/build/landing
 	ENGAGEMENT_LANDING_DIR=$(TEST_DIR)/build/landing ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/build/warehouse.duckdb \
 		$(BIN)/dbt build --target-path $(TEST_DIR)/build/target
 

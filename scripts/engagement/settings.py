@@ -57,6 +57,10 @@ DUCKDB_THREADS = Setting("ENGAGEMENT_DUCKDB_THREADS", "2", "dbt and DuckDB threa
 DUCKDB_MEMORY = Setting("ENGAGEMENT_DUCKDB_MEMORY", "6GB",
                         "DuckDB memory_limit (a quarter of 24 GiB; DuckDB spills beyond it)")
 TARGET = Setting("ENGAGEMENT_TARGET", "duckdb", "the dbt target of profiles.yml")
+HASH_KEY = Setting("ENGAGEMENT_HASH_KEY", "",
+                   "key of the HMAC-SHA256 that replaces e-mail addresses at ingest (empty: read the key file)")
+HASH_KEY_FILE = Setting("ENGAGEMENT_HASH_KEY_FILE", "data/secrets/hash.key",
+                        "file holding the hash key; created with a random key on first use (mode 0600)")
 STREAM_DIR = Setting("ENGAGEMENT_STREAM_DIR", "data/stream",
                      "stream mode's folder: its warehouse.duckdb, landing/, target/ and logs")
 AIRFLOW_START_DATE = Setting("ENGAGEMENT_AIRFLOW_START_DATE", "2026-01-01",
@@ -65,7 +69,7 @@ AIRFLOW_START_DATE = Setting("ENGAGEMENT_AIRFLOW_START_DATE", "2026-01-01",
 #: Every setting, in the order they are documented.
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
-    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR, AIRFLOW_START_DATE,
+    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR, HASH_KEY, HASH_KEY_FILE, AIRFLOW_START_DATE,
 )
 
 

@@ -1,7 +1,7 @@
 """The dbt semantic layer (MetricFlow) answers what the marts say.
 
 A module fixture generates a small landing zone, builds the whole project with
-``pipeline.dbt.run_dbt`` (which also writes ``semantic_manifest.json``), then the
+``pipeline.build.ingest_and_build`` (which also writes ``semantic_manifest.json``), then the
 tests run real ``mf query`` commands and compare every number with SQL written
 directly against the marts:
 
@@ -33,7 +33,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engagement.pipeline.dbt import PROJECT_DIR, DbtTarget, run_dbt
+from engagement.pipeline.build import ingest_and_build
+from engagement.pipeline.dbt import PROJECT_DIR, DbtTarget
 from support.commands import entry_point
 
 MF = Path(sys.executable).parent / "mf"
@@ -110,7 +111,7 @@ def semantic_layer(tmp_path_factory: pytest.TempPathFactory) -> SemanticLayer:
     )
     target = DbtTarget(duckdb_path=warehouse, landing_dir=landing, target_path=target_path)
     skip_tests = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"]
-    run_dbt(["build", "--select", *BUILD_SELECTION, *skip_tests], target)
+    ingest_and_build(target, ["build", "--select", *BUILD_SELECTION, *skip_tests])
     project = root / "project"
     project.mkdir()
     for entry in PROJECT_ENTRIES:

@@ -4,16 +4,19 @@
         incremental_strategy='delete+insert',
         unique_key='activity_date',
         post_hook=[
-            "delete from {{ this }} where activity_date <= "
+            "{% if is_incremental() %}delete from {{ this }} where activity_date <= "
             ~ "(select max(activity_date) from {{ this }}) - "
-            ~ var('engagement__status_history_days'),
+            ~ var('engagement__status_history_days') ~ "{% endif %}",
         ],
     )
 }}
 
 {#
     One row per user and UTC day, from the user's first active day onward, keeping
-    the last engagement__status_history_days days.
+    the last engagement__status_history_days days. A full refresh builds every day
+    (so fct_active_user_fast's full refresh can recompute all its days from here;
+    engagement__status_full_refresh_days limits it), and the next incremental run
+    prunes to the kept days again.
 
     Cumulative: the state of day D is the state of day D-1 (an activity bitmask,
     bit k = active k days before D, plus first/last activity dates) shifted by one
@@ -25,7 +28,7 @@
 #}
 
 {%- set width = var('engagement__status_bitmask_days') -%}
-{%- set history_days = var('engagement__status_history_days') -%}
+{%- set full_refresh_days = var('engagement__status_full_refresh_days') -%}
 {%- set wau_days = var('engagement__wau_window_days') -%}
 {%- set mau_days = var('engagement__mau_window_days') -%}
 {%- if width > 62 or width < [mau_days + 1, 29, wau_days + 1] | max -%}
@@ -71,7 +74,7 @@ changed_dates as (
 
     select min(activity_date) as first_changed_date
     from daily_activity
-    where last_ingested_at > {{ arrival_watermark('activity_last_ingested_at') }}
+    where last_ingest_batch_id > {{ last_ingest_batch('activity_last_ingest_batch_id') }}
 
 ),
 
@@ -109,11 +112,17 @@ stored_state as (
 {% else -%}
 build_window as (
 
+    {# A full refresh builds every day (or the last engagement__status_full_refresh_days);
+       incremental runs then keep the last engagement__status_history_days. #}
     select
+        {%- if full_refresh_days is none %}
+        activity_bounds.first_date as build_from,
+        {%- else %}
         greatest(
             activity_bounds.first_date,
-            activity_bounds.last_date - {{ history_days - 1 }}
+            activity_bounds.last_date - {{ full_refresh_days - 1 }}
         ) as build_from,
+        {%- endif %}
         activity_bounds.last_date as build_until,
         cast(null as date) as first_stored_date
     from activity_bounds
@@ -127,7 +136,8 @@ active_days as (
     select
         user_id,
         activity_date,
-        last_ingested_at
+        last_ingested_at,
+        last_ingest_batch_id
     from daily_activity
     where is_active
 
@@ -252,7 +262,13 @@ recent_activity_bits as (
                 when active_days_in_window.activity_date = user_days.activity_date
                     then active_days_in_window.last_ingested_at
             end
-        ) as activity_last_ingested_at
+        ) as activity_last_ingested_at,
+        max(
+            case
+                when active_days_in_window.activity_date = user_days.activity_date
+                    then active_days_in_window.last_ingest_batch_id
+            end
+        ) as activity_last_ingest_batch_id
     from user_days
     inner join active_days_in_window
         on
@@ -299,7 +315,8 @@ user_days_with_state as (
         ) as last_activity_date,
         {{ bitmask_shift('user_days.previous_activity_bitmask', 'user_days.days_since_previous_state') }}
         | coalesce(recent_activity_bits.recent_bitmask, cast(0 as bigint)) as activity_bitmask,
-        recent_activity_bits.activity_last_ingested_at
+        recent_activity_bits.activity_last_ingested_at,
+        recent_activity_bits.activity_last_ingest_batch_id
     from user_days
     left join recent_activity_bits
         on
@@ -343,7 +360,8 @@ final as (
         user_days_with_state.last_activity_date,
         users.sign_up_date as signup_date,
         users.age,
-        user_days_with_state.activity_last_ingested_at
+        user_days_with_state.activity_last_ingested_at,
+        user_days_with_state.activity_last_ingest_batch_id
     from user_days_with_state
     left join users
         on user_days_with_state.user_id = users.user_id

@@ -3,18 +3,31 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='activity_date',
-        full_refresh=false,
     )
 }}
 
 {#
     One row per UTC day: DAU, WAU, MAU, stickiness and growth accounting.
     Reads only dim_daily_user_status. Incremental: every day from the first day
-    whose status rows changed since the last run is recomputed.
-    The rollup keeps every day it ever computed, also those older than the status
-    history; a full refresh could only recompute the kept status days, so it is
-    disabled here (full_refresh=false): drop the table to rebuild it on purpose.
+    whose status rows changed since the last run is recomputed; the rollup keeps
+    every day it ever computed, also those older than the kept status history.
+    A full refresh recomputes every day, which needs dim_daily_user_status's own
+    full-refresh history (every day): it refuses to run, saying what to do, when the
+    status table covers fewer days than the activity does.
 #}
+
+{%- if execute and not is_incremental() -%}
+    {#- The status table holds every day exactly when its first day is its users' first active day. -#}
+    {%- set status_from = get_aggregate_value(ref('dim_daily_user_status'), 'min(activity_date)') -%}
+    {%- set activity_from = get_aggregate_value(ref('dim_daily_user_status'), 'min(first_activity_date)') -%}
+    {%- if status_from != activity_from -%}
+        {{ exceptions.raise_compiler_error(
+            "fct_active_user_fast: a full refresh recomputes every day since " ~ activity_from
+            ~ ", but dim_daily_user_status only holds days since " ~ status_from
+            ~ ". Rebuild both: dbt build --full-refresh --select dim_daily_user_status+"
+        ) }}
+    {%- endif -%}
+{%- endif %}
 
 with
 
@@ -30,7 +43,7 @@ days_to_rebuild as (
     select min(activity_date) as rebuild_from
     from user_status
     where
-        activity_last_ingested_at > {{ arrival_watermark('last_ingested_at') }}
+        activity_last_ingest_batch_id > {{ last_ingest_batch() }}
 
 ),
 
@@ -70,7 +83,8 @@ daily_counts as (
         count(case when weekly_status = 'churned' then 1 end) as weekly_churned_users,
         count(case when weekly_status = 'stale' then 1 end) as weekly_stale_users,
         cast(sum(days_active_l28) as bigint) as sum_days_active_l28,
-        max(activity_last_ingested_at) as last_ingested_at
+        max(activity_last_ingested_at) as last_ingested_at,
+        max(activity_last_ingest_batch_id) as last_ingest_batch_id
     from user_status_to_aggregate
     group by 1
 
@@ -98,7 +112,8 @@ final as (
         cast(weekly_new_users + weekly_resurrected_users as double)
         / nullif(weekly_churned_users, 0) as weekly_quick_ratio,
         sum_days_active_l28,
-        last_ingested_at
+        last_ingested_at,
+        last_ingest_batch_id
     from daily_counts
 
 )

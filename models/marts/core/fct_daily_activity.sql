@@ -2,14 +2,14 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='activity_date',
+        unique_key=['activity_date', 'user_id'],
     )
 }}
 
 {#
     One row per user and UTC day with at least one valid view event.
-    Incremental: every activity_date touched by events that arrived since the last
-    run (minus the arrival lookback) is recomputed whole and replaces that date.
+    Incremental: every (user, day) touched by ingest batches not aggregated yet is
+    recomputed from all its events and replaces its row (delete+insert on the key).
 #}
 
 with
@@ -22,18 +22,27 @@ view_events as (
 
 view_events_to_aggregate as (
 
-    select * from view_events
     {%- if is_incremental() %}
-        {# Every event, old and new, of each date touched by events that arrived since the
-           last run (minus the lookback), so each touched date is recomputed whole. #}
-        where activity_date in (
-            select activity_date from view_events
-            where ingested_at > {{ arrival_watermark('last_ingested_at') }}
-        )
+    {# Every event, old and new, of each user and day touched by the ingest batches not
+       aggregated yet, so each touched (user, day) is recomputed whole and replaces its rows;
+       days and users no new event touched are not read. #}
+    select view_events.*
+    from view_events
+    inner join (
+        select distinct
+            activity_date,
+            user_id
+        from view_events
+        where ingest_batch_id > {{ last_ingest_batch() }}
+    ) as touched
+        on
+            view_events.activity_date = touched.activity_date
+            and view_events.user_id = touched.user_id
+    {%- else %}
+    select * from view_events
     {%- endif %}
 
 ),
-
 
 watch_time_by_platform as (
 
@@ -42,7 +51,8 @@ watch_time_by_platform as (
         user_id,
         platform,
         country,
-        sum(duration_seconds) as time_spent_seconds,
+        {# Summed in whole milliseconds: a sum of doubles depends on the order the threads add them. #}
+        cast(sum({{ whole_milliseconds('duration_seconds') }}) as double) / 1000 as time_spent_seconds,
         max(start_timestamp) as last_view_started_at
     from view_events_to_aggregate
     group by 1, 2, 3, 4
@@ -79,7 +89,8 @@ daily_totals as (
     select
         activity_date,
         user_id,
-        sum(duration_seconds) as time_spent_seconds,
+        {# Summed in whole milliseconds: a sum of doubles depends on the order the threads add them. #}
+        cast(sum({{ whole_milliseconds('duration_seconds') }}) as double) / 1000 as time_spent_seconds,
         count(*) as total_views,
         count(case when event_type = 'playback' then 1 end) as playback_count,
         count(case when event_type = 'preview' then 1 end) as preview_count,
@@ -90,7 +101,8 @@ daily_totals as (
         count(distinct platform) as distinct_platforms,
         min(start_timestamp) as first_view_at,
         max(end_timestamp) as last_view_ended_at,
-        max(ingested_at) as last_ingested_at
+        max(ingested_at) as last_ingested_at,
+        max(ingest_batch_id) as last_ingest_batch_id
     from view_events_to_aggregate
     group by 1, 2
 
@@ -115,7 +127,8 @@ final as (
         daily_totals.distinct_platforms,
         daily_totals.first_view_at,
         daily_totals.last_view_ended_at,
-        daily_totals.last_ingested_at
+        daily_totals.last_ingested_at,
+        daily_totals.last_ingest_batch_id
     from daily_totals
     inner join main_platform_and_country
         on

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='activity_date',
+        unique_key=['activity_date', 'user_id', 'platform', 'country'],
     )
 }}
 
@@ -23,18 +23,27 @@ view_events as (
 
 view_events_to_aggregate as (
 
-    select * from view_events
     {%- if is_incremental() %}
-        {# Every event, old and new, of each date touched by events that arrived since the
-           last run (minus the lookback), so each touched date is recomputed whole. #}
-        where activity_date in (
-            select activity_date from view_events
-            where ingested_at > {{ arrival_watermark('last_ingested_at') }}
-        )
+    {# Every event, old and new, of each user and day touched by the ingest batches not
+       aggregated yet, so each touched (user, day) is recomputed whole and replaces its rows;
+       days and users no new event touched are not read. #}
+    select view_events.*
+    from view_events
+    inner join (
+        select distinct
+            activity_date,
+            user_id
+        from view_events
+        where ingest_batch_id > {{ last_ingest_batch() }}
+    ) as touched
+        on
+            view_events.activity_date = touched.activity_date
+            and view_events.user_id = touched.user_id
+    {%- else %}
+    select * from view_events
     {%- endif %}
 
 ),
-
 
 final as (
 
@@ -44,12 +53,14 @@ final as (
         platform,
         country,
         count(case when is_qualifying_playback then 1 end) > 0 as is_active,
-        sum(duration_seconds) as time_spent_seconds,
+        {# Summed in whole milliseconds: a sum of doubles depends on the order the threads add them. #}
+        cast(sum({{ whole_milliseconds('duration_seconds') }}) as double) / 1000 as time_spent_seconds,
         count(*) as total_views,
         count(case when event_type = 'playback' then 1 end) as playback_count,
         count(case when is_completed then 1 end) as completed_views,
         count(distinct session_id) as sessions,
-        max(ingested_at) as last_ingested_at
+        max(ingested_at) as last_ingested_at,
+        max(ingest_batch_id) as last_ingest_batch_id
     from view_events_to_aggregate
     group by 1, 2, 3, 4
 

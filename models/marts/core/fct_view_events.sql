@@ -1,21 +1,20 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='event_id',
-        incremental_predicates=[
-            "ingested_at > " ~ arrival_watermark('ingested_at'),
-        ],
+        incremental_strategy='append',
     )
 }}
 
 {#
     One row per valid view event (deduplicated, validated), on the UTC date it started.
-    Incremental: only staged records that arrived after the newest arrival already
-    here (minus a lookback for files that landed out of order) are read; a late
-    event lands on its own activity_date. Re-reading a record replaces it; the
-    delete only looks at rows past the same watermark, so it never scans history.
+    Incremental (append): every clean record of the ingest batches not loaded yet,
+    whatever its timestamps, so a file that landed days out of order still gets in; a
+    late event lands on its own activity_date. Staging decides once and for all which
+    copy of an event is clean, so appending never doubles an event, and a rerun finds
+    no new batch and appends nothing.
 #}
+
+{%- set last_batch = last_ingest_batch('ingest_batch_id') %}
 
 with
 
@@ -24,9 +23,7 @@ view_events as (
     select * from {{ ref('stg_landing__view_events') }}
     where
         record_status = 'clean'
-    {%- if is_incremental() %}
-            and ingested_at > {{ arrival_watermark('ingested_at') }}
-        {%- endif %}
+        and ingest_batch_id > {{ last_batch }}
 
 ),
 
@@ -85,7 +82,8 @@ final as (
         ingested_at,
         ingest_date,
         ingest_hour,
-        file_name
+        file_name,
+        ingest_batch_id
     from view_events_measured
 
 )

@@ -14,22 +14,29 @@ source as (
 
 changes_typed as (
 
+    {# Every field landed as text; email_hash is the keyed hash the ingest step computed. #}
     select
-        user_id,
-        {{ dbt.hash('lower(trim(email))') }} as email_hash,
-        age,
-        sign_up_date,
+        {{ parse_integer_text('user_id') }} as user_id,
+        email_hash,
+        {{ parse_integer_text('age', 'integer') }} as age,
+        try_cast(sign_up_date as date) as sign_up_date,
         upper(trim(sign_up_country)) as sign_up_country_code,
         upper(trim(country)) as country_code,
         trim(city) as city,
         lower(trim(plan)) as plan,
         lower(trim(change_type)) as change_type,
-        coalesce(is_deletion_request, false) as is_deletion_request,
+        coalesce(lower(trim(is_deletion_request)) = 'true', false) as is_deletion_request,
         {{ parse_iso_timestamp_utc('updated_at') }} as updated_at,
         {{ parse_iso_timestamp_utc('ingested_at') }} as ingested_at,
-        regexp_extract(filename, 'users/.*$') as file_name
+        file_name
     from source
-    where user_id is not null
+
+),
+
+changes_valid as (
+
+    select * from changes_typed
+    where user_id > 0
 
 ),
 
@@ -45,7 +52,7 @@ changes_ranked as (
             partition by user_id
         ) as deletion_requested_at,
         count(*) over (partition by user_id) as change_count
-    from changes_typed
+    from changes_valid
 
 ),
 

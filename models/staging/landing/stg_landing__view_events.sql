@@ -6,52 +6,44 @@
 }}
 
 {#
-    One row per raw line landed under view_events/, whatever its quality.
-    Every line ends in exactly one record_status: clean, duplicate or rejected
-    (with a rejection_reason), so raw = clean + duplicate + rejected per file.
+    Validate and deduplicate: one row per landed view-event line, whatever its
+    quality. Every line ends in exactly one record_status: clean, duplicate or
+    rejected (with a rejection_reason), so landed = clean + duplicate + rejected per file.
 
-    Incremental: only files not loaded yet are read. Files are immutable and land
-    atomically; the partition filter is a literal so DuckDB prunes the glob, and
-    files that landed late in an already-seen hour are caught by the lookback
-    plus the anti-join on file_name.
+    Incremental: a run reads the ingest batches it has not loaded (a literal batch
+    filter: the ingest step's file manifest decided what is in them, whatever the
+    records' timestamps). Deduplication is on event_id, earliest copy first
+    (ingest batch, then ingested_at, file, version, line), against copies that arrived
+    at most engagement__dedupe_window_days before (by arrival date): the same rule
+    whether the copies came in one batch or in several, so an incremental run and a
+    full refresh agree.
 #}
 
 {%- set max_span_hours = var('engagement__max_span_hours') -%}
 {%- set skew_minutes = var('engagement__clock_skew_tolerance_minutes') -%}
 {%- set late_limit_hours = var('engagement__late_arrival_limit_hours') -%}
+{%- set arrival_tolerance_minutes = var('engagement__arrival_tolerance_minutes') -%}
+{%- set window_days = var('engagement__dedupe_window_days') -%}
+{%- if window_days * 24 < late_limit_hours + 24 -%}
+    {{ exceptions.raise_compiler_error(
+        "engagement__dedupe_window_days must cover the late-arrival limit plus a day, got " ~ window_days
+    ) }}
+{%- endif -%}
 
+{%- set last_batch = last_ingest_batch('ingest_batch_id') -%}
+{%- set first_new_date = none -%}
 {%- if is_incremental() -%}
-    {%- set newest_partition = get_max_value(
-        this, "ingest_date + to_hours(ingest_hour)", default=none
+    {%- set first_new_date = get_aggregate_value(
+        ref('base_landing__view_events'), 'min(ingest_date)', where='ingest_batch_id > ' ~ last_batch
     ) -%}
-    {%- if newest_partition is string -%}
-        {%- set newest_partition = modules.datetime.datetime.fromisoformat(newest_partition) -%}
-    {%- endif -%}
-    {%- if newest_partition is not none -%}
-        {%- set lookback = modules.datetime.timedelta(
-            hours=var('engagement__arrival_lookback_hours')
-        ) -%}
-        {%- set first_date_to_scan = (newest_partition - lookback).date() -%}
-        {# A redelivered copy arrives within the lateness limit of its original. #}
-        {%- set first_date_for_dedupe = first_date_to_scan - modules.datetime.timedelta(
-            hours=late_limit_hours + 24
-        ) -%}
-    {%- endif -%}
 {%- endif %}
 
 with
 
-source as (
+view_events as (
 
-    select
-        raw_record,
-        regexp_extract(filename, 'view_events/.*$') as file_name,
-        ingest_date,
-        ingest_hour
-    from {{ source('landing', 'view_events') }}
-    {%- if is_incremental() and newest_partition is not none %}
-        where ingest_date >= date '{{ first_date_to_scan }}'
-    {%- endif %}
+    select * from {{ ref('base_landing__view_events') }}
+    where ingest_batch_id > {{ last_batch }}
 
 ),
 
@@ -67,128 +59,37 @@ platforms as (
 
 ),
 
-{% if is_incremental() and newest_partition is not none -%}
-new_files as (
-
-    select source.*
-    from source
-    where not exists (
-        select 1
-        from {{ this }} as loaded
-        where
-            loaded.ingest_date >= date '{{ first_date_to_scan }}'
-            and loaded.file_name = source.file_name
-    )
-
-),
-
-{% else -%}
-new_files as (
-
-    select * from source
-
-),
-
-{% endif -%}
-
-records_numbered as (
-
-    select
-        *,
-        {# Identical lines in one file cannot be told apart; number them so each keeps a key. #}
-        row_number() over (
-            partition by file_name, raw_record order by file_name
-        ) as occurrence_in_file,
-        {# CASE, not AND: DuckDB evaluates both sides of AND, and json_type fails on bad JSON. #}
-        case
-            when json_valid(raw_record) then json_type(raw_record) = 'OBJECT'
-            else false
-        end as is_json_object
-    from new_files
-
-),
-
-records_parsed as (
-
-    select
-        records_numbered.*,
-        {# A NULL input (not a JSON object) parses to NULL instead of failing the batch. #}
-        json_transform(
-            case when is_json_object then raw_record end,
-            '{
-                    "event_id": "VARCHAR",
-                    "session_id": "VARCHAR",
-                    "user_id": "VARCHAR",
-                    "media_id": "VARCHAR",
-                    "event_type": "VARCHAR",
-                    "start_timestamp": "VARCHAR",
-                    "end_timestamp": "VARCHAR",
-                    "position_start_seconds": "VARCHAR",
-                    "position_end_seconds": "VARCHAR",
-                    "platform": "VARCHAR",
-                    "country": "VARCHAR",
-                    "city": "VARCHAR",
-                    "device_id": "VARCHAR",
-                    "app_version": "VARCHAR",
-                    "startup_ms": "VARCHAR",
-                    "rebuffer_count": "VARCHAR",
-                    "rebuffer_ms": "VARCHAR",
-                "ingested_at": "VARCHAR"
-            }'
-        ) as fields
-    from records_numbered
-
-),
-
-records_typed as (
-
-    select
-        {{ dbt.hash("file_name || '|' || cast(occurrence_in_file as varchar) || '|' || raw_record") }}
-            as record_id,
-        file_name,
-        ingest_date,
-        ingest_hour,
-        raw_record,
-        occurrence_in_file,
-        is_json_object,
-        lower(trim(fields.event_id)) as event_id,
-        lower(trim(fields.session_id)) as session_id,
-        try_cast(fields.user_id as bigint) as user_id,
-        try_cast(fields.media_id as bigint) as media_id,
-        lower(trim(fields.event_type)) as event_type,
-        {{ parse_iso_timestamp_utc('fields.start_timestamp') }} as started_at,
-        {{ parse_iso_timestamp_utc('fields.end_timestamp') }} as ended_at,
-        try_cast(fields.position_start_seconds as integer) as position_start_seconds,
-        try_cast(fields.position_end_seconds as integer) as position_end_seconds,
-        lower(trim(fields.platform)) as platform,
-        upper(trim(fields.country)) as country_code,
-        trim(fields.city) as city,
-        fields.device_id,
-        fields.app_version,
-        try_cast(fields.startup_ms as integer) as startup_ms,
-        try_cast(fields.rebuffer_count as integer) as rebuffer_count,
-        try_cast(fields.rebuffer_ms as integer) as rebuffer_ms,
-        {{ parse_iso_timestamp_utc('fields.ingested_at') }} as ingested_at
-    from records_parsed
-
-),
-
 records_checked as (
 
     select
+        {{ dbt.hash(
+            "file_name || '|' || cast(file_version as " ~ dbt.type_string() ~ ") || '|' || cast(line_number as "
+            ~ dbt.type_string() ~ ")"
+        ) }} as record_id,
         *,
-        {# Checks made before deduplication: no key to dedupe on, or arrived too late to count
-           at all (so a copy redelivered after the limit is rejected whatever the batch it lands in). #}
+        {# Checks made before deduplication: a line that cannot say which event it is, or when
+           it arrived, cannot claim an event_id (so a copy arriving after the limit is rejected
+           whatever the batch it lands in, and never counted as a duplicate). #}
         case
-            when not is_json_object then 'malformed'
-            when event_id is null or event_id = '' then 'missing_key'
+            when read_error is not null then read_error
+            when event_id is null then 'missing_key'
             when ingested_at is null then 'invalid_timestamp'
+            {# A record cannot have arrived after its file: an ingested_at from the future is
+               refused here, so no timestamp inside a record ever moves a watermark. #}
+            when ingested_at > {{ dbt.dateadd(
+                'minute',
+                '(ingest_hour + 1) * 60 + ' ~ arrival_tolerance_minutes,
+                'cast(ingest_date as timestamp)'
+            ) }} then 'ingested_after_arrival'
             when ingested_at > {{ dbt.dateadd('hour', late_limit_hours, 'started_at') }} then 'too_late'
         end as key_rejection_reason,
-        {# Checks on the record kept after deduplication, first failing one wins. #}
+        {# Checks on the first copy of an event, first failing one wins. #}
         case
+            when user_id is null and media_id is null then 'missing_key'
+            when has_invalid_id then 'invalid_key'
             when user_id is null or media_id is null then 'missing_key'
             when started_at is null or ended_at is null then 'invalid_timestamp'
+            when has_invalid_number then 'invalid_number'
             {# The accepted values are the seeds' rows (a lookup, never a join: no column is added). #}
             when event_type is null or event_type not in (select event_types.event_type from event_types)
                 then 'unknown_event_type'
@@ -199,102 +100,160 @@ records_checked as (
             when started_at > {{ dbt.dateadd('minute', skew_minutes, 'ingested_at') }}
                 then 'future_timestamp'
         end as content_rejection_reason
-    from records_typed
+    from view_events
 
 ),
 
-records_ranked as (
+new_claims as (
 
     select
-        records_checked.*,
-        {# Keep the earliest arrival; ties broken by file then line, so reruns agree. #}
-        case
-            when key_rejection_reason is null
-                then row_number() over (
-                    partition by event_id, key_rejection_reason is null
-                    order by ingested_at, file_name, raw_record, occurrence_in_file
-                )
-        end as arrival_rank
+        record_id,
+        {{ event_key('event_id') }} as event_key,
+        event_id,
+        ingest_batch_id,
+        ingested_at,
+        file_name,
+        file_version,
+        line_number,
+        ingest_date,
+        true as is_new
     from records_checked
+    where key_rejection_reason is null
 
 ),
 
-{% if is_incremental() and newest_partition is not none -%}
-already_loaded as (
+new_claim_keys as (
 
-    select distinct event_id
-    from {{ this }}
+    select
+        event_key,
+        count(*) as copies
+    from new_claims
+    group by 1
+
+),
+
+{% if first_new_date is not none -%}
+prior_claims as (
+
+    {# Copies already staged that may be the earlier copy of a new one: claimers that arrived
+       within the window before the earliest new arrival, and share a key with a new copy. #}
+    select
+        stored.record_id,
+        stored.event_key,
+        stored.event_id,
+        stored.ingest_batch_id,
+        stored.ingested_at,
+        stored.file_name,
+        stored.file_version,
+        stored.line_number,
+        stored.ingest_date,
+        false as is_new
+    from {{ this }} as stored
+    inner join new_claim_keys
+        on stored.event_key = new_claim_keys.event_key
     where
-        ingest_date >= date '{{ first_date_for_dedupe }}'
-        and record_status in ('clean', 'rejected')
-        and event_id is not null
-        {# Lines rejected before deduplication never claimed their event_id. #}
-        and ingested_at is not null
-        and coalesce(rejection_reason, '') <> 'too_late'
+        stored.claims_event_id
+        and stored.ingest_date >= {{ dbt.dateadd('day', -1 * window_days, "cast('" ~ first_new_date ~ "' as date)") }}
 
 ),
 
 {% endif -%}
 
+contested_claims as (
+
+    {# Only event ids seen more than once need ordering: the rest are first copies. #}
+    select new_claims.*
+    from new_claims
+    inner join new_claim_keys
+        on new_claims.event_key = new_claim_keys.event_key
+    where new_claim_keys.copies > 1
+    {%- if first_new_date is not none %}
+        or new_claims.event_key in (select prior_claims.event_key from prior_claims)
+    union all
+    select * from prior_claims
+    {%- endif %}
+
+),
+
+contested_ordered as (
+
+    select
+        *,
+        row_number() over (
+            partition by event_key, event_id
+            order by ingest_batch_id, ingested_at, file_name, file_version, line_number
+        ) as copy_order
+    from contested_claims
+
+),
+
+duplicates as (
+
+    {# A copy is a duplicate when an earlier copy arrived at most the window before it. #}
+    select distinct later.record_id
+    from contested_ordered as later
+    inner join contested_ordered as earlier
+        on
+            later.event_key = earlier.event_key
+            and later.event_id = earlier.event_id
+            and earlier.copy_order < later.copy_order
+            and earlier.ingest_date >= {{ dbt.dateadd('day', -1 * window_days, 'later.ingest_date') }}
+    where later.is_new
+
+),
+
 final as (
 
     select
-        records_ranked.record_id,
-        records_ranked.file_name,
-        records_ranked.ingest_date,
-        records_ranked.ingest_hour,
+        records_checked.record_id,
+        records_checked.ingest_batch_id,
+        records_checked.file_name,
+        records_checked.file_version,
+        records_checked.line_number,
+        records_checked.ingest_date,
+        records_checked.ingest_hour,
         case
-            when records_ranked.key_rejection_reason is not null then 'rejected'
-            when
-                records_ranked.arrival_rank > 1
-            {%- if is_incremental() and newest_partition is not none %}
-                    or already_loaded.event_id is not null
-                {%- endif %}
-                then 'duplicate'
-            when records_ranked.content_rejection_reason is not null then 'rejected'
+            when records_checked.key_rejection_reason is not null then 'rejected'
+            when duplicates.record_id is not null then 'duplicate'
+            when records_checked.content_rejection_reason is not null then 'rejected'
             else 'clean'
         end as record_status,
         coalesce(
-            records_ranked.key_rejection_reason,
-            case
-                when
-                    records_ranked.arrival_rank = 1
-                {%- if is_incremental() and newest_partition is not none %}
-                        and already_loaded.event_id is null
-                    {%- endif %}
-                    then records_ranked.content_rejection_reason
-            end
+            records_checked.key_rejection_reason,
+            case when duplicates.record_id is null then records_checked.content_rejection_reason end
         ) as rejection_reason,
-        records_ranked.event_id,
-        records_ranked.session_id,
-        records_ranked.user_id,
-        records_ranked.media_id,
-        records_ranked.event_type,
-        records_ranked.started_at,
-        records_ranked.ended_at,
-        records_ranked.position_start_seconds,
-        records_ranked.position_end_seconds,
-        records_ranked.platform,
-        records_ranked.country_code,
-        records_ranked.city,
-        records_ranked.device_id,
-        records_ranked.app_version,
-        records_ranked.startup_ms,
-        records_ranked.rebuffer_count,
-        records_ranked.rebuffer_ms,
-        records_ranked.ingested_at,
-        {# The raw line is kept only where someone will need to read it. #}
+        records_checked.key_rejection_reason is null as claims_event_id,
+        case
+            when records_checked.key_rejection_reason is null then {{ event_key('records_checked.event_id') }}
+        end as event_key,
+        records_checked.event_id,
+        records_checked.session_id,
+        records_checked.user_id,
+        records_checked.media_id,
+        records_checked.event_type,
+        records_checked.started_at,
+        records_checked.ended_at,
+        records_checked.position_start_seconds,
+        records_checked.position_end_seconds,
+        records_checked.platform,
+        records_checked.country_code,
+        records_checked.city,
+        records_checked.device_id,
+        records_checked.app_version,
+        records_checked.startup_ms,
+        records_checked.rebuffer_count,
+        records_checked.rebuffer_ms,
+        records_checked.ingested_at,
+        {# The landed record is kept only where someone will need to read it. #}
         case
             when
-                records_ranked.key_rejection_reason is not null
-                or records_ranked.content_rejection_reason is not null
-                then records_ranked.raw_record
+                records_checked.key_rejection_reason is not null
+                or (duplicates.record_id is null and records_checked.content_rejection_reason is not null)
+                then records_checked.landed_record
         end as raw_record
-    from records_ranked
-    {%- if is_incremental() and newest_partition is not none %}
-        left join already_loaded
-            on records_ranked.event_id = already_loaded.event_id
-    {%- endif %}
+    from records_checked
+    left join duplicates
+        on records_checked.record_id = duplicates.record_id
 
 )
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from engagement import settings
 from engagement.cli import DEMO_DATA_SET, OneLineParser, add_generation_options, generation_argv
 from engagement.generator import cli as generator_cli
-from engagement.pipeline.dbt import DbtError, DbtTarget, patched_environment, run_dbt
-from engagement.pipeline.jobs import StepFailed, daily_job, run_steps
+from engagement.ingest import HashKeyChanged, IngestLocked, ingest_landing
+from engagement.pipeline.dbt import DbtError, DbtTarget, run_dbt
 from engagement.pipeline.summary import render_summary
 
 PROG = "run_pipeline"
@@ -93,14 +93,13 @@ def main(argv: list[str] | None = None) -> int:
                 _generate(args)
             args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
-            # The daily job's steps (engagement.pipeline.jobs), as the Airflow DAG runs them;
-            # the freshness check is skipped: the demo data set is historical.
-            with patched_environment(target.environment()):
-                run_steps(daily_job(full_refresh=args.full_refresh),
-                          lambda step: run_dbt(list(step.args), target, quiet=False))
+            print(ingest_landing(args.landing_dir).line() + f" ({time.perf_counter() - started:.1f}s)")
+            started = time.perf_counter()
+            build = ["build"] + (["--full-refresh"] if args.full_refresh else [])
+            run_dbt(build, target, quiet=False)
             print(f"dbt build finished in {time.perf_counter() - started:.1f}s\n")
         _summarise(args.duckdb_path)
-    except (FileNotFoundError, GenerationFailed, DbtError, StepFailed) as error:
+    except (FileNotFoundError, GenerationFailed, DbtError, IngestLocked, HashKeyChanged) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     return 0

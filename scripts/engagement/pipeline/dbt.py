@@ -134,16 +134,35 @@ class ParsedProjectDbt:
     pipeline_runs and the dashboard export reads the file).
     """
 
-    def __init__(self, target: DbtTarget) -> None:
+    def __init__(self, target: DbtTarget, dbt_vars: str | None = None) -> None:
         self.target = target
+        self.dbt_vars = dbt_vars
         self.manifest = None
+
+    def _vars(self) -> list[str]:
+        return ["--vars", self.dbt_vars] if self.dbt_vars else []
+
+    def for_target(self, target: DbtTarget) -> "ParsedProjectDbt":
+        """A session on another warehouse sharing this parsed manifest (parsed now if not yet).
+
+        The warehouse files must have the same name (dbt-duckdb names the database after
+        the file's stem, and the manifest holds relation names).
+        """
+        if Path(target.duckdb_path).stem != Path(self.target.duckdb_path).stem:
+            raise ValueError("a shared manifest needs warehouse files of the same name")
+        if self.manifest is None:
+            self.parse()
+        other = ParsedProjectDbt(target, self.dbt_vars)
+        other.manifest = self.manifest
+        return other
 
     def parse(self) -> None:
         """Parse the project (once)."""
         from dbt.cli.main import dbtRunner
 
         with patched_environment(self.target.environment()):
-            outcome = dbtRunner().invoke(["--quiet", "--no-partial-parse", "parse", *self.target.paths()])
+            outcome = dbtRunner().invoke(["--quiet", "--no-partial-parse", "parse", *self._vars(),
+                                          *self.target.paths()])
         if not outcome.success:
             raise DbtError(f"dbt parse failed: {outcome.exception or 'see dbt output'}")
         self.manifest = outcome.result
@@ -156,7 +175,8 @@ class ParsedProjectDbt:
             self.parse()
         with patched_environment(self.target.environment()):
             try:
-                outcome = dbtRunner(manifest=self.manifest).invoke(["--quiet", *args, *self.target.paths()])
+                outcome = dbtRunner(manifest=self.manifest).invoke(["--quiet", *args, *self._vars(),
+                                                                    *self.target.paths()])
             finally:
                 release_warehouse()
         if not outcome.success:

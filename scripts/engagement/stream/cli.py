@@ -63,6 +63,15 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--interval and --duration must be > 0 and --max-attempts >= 1")
     if args.max_batches is not None and args.max_batches < 1:
         parser.error(f"--max-batches must be >= 1 (got {args.max_batches})")
+    for parent in [args.duckdb_path, *args.duckdb_path.parents]:
+        if parent.exists():
+            if not parent.is_dir() and parent != args.duckdb_path:
+                parser.error(f"--duckdb-path {args.duckdb_path}: {parent} is a file, not a folder")
+            if parent == args.duckdb_path and parent.is_dir():
+                parser.error(f"--duckdb-path {args.duckdb_path} is a folder, not a warehouse file")
+            break
+    if not args.with_generator and not args.landing_dir.is_dir():
+        parser.error(f"--landing-dir {args.landing_dir} is not a folder (land files first, or use --with-generator)")
     if args.with_generator and (args.speed <= 0 or args.flush_minutes <= 0 or 60 % args.flush_minutes
                                 or args.history_days < 1 or args.history_days >= args.days):
         parser.error("--speed must be > 0, --flush-minutes must divide 60, 1 <= --history-days < --days")

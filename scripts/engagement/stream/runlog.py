@@ -5,10 +5,14 @@ declares it as the source ``pipeline.pipeline_runs``
 (``models/staging/pipeline/_pipeline__sources.yml``), so lineage shows it. Its columns
 are :data:`PIPELINE_RUNS_DDL`; keep that file's column docs in step with them.
 
-What a batch made visible is measured from the warehouse after the build: staged files
-(``stg_landing__view_events``) that earlier batches had not seen, their clean records,
-and their landing times (file mtimes), from which the lag follows. Only the newest
-ingest days are scanned, so the cost does not grow with history.
+A batch's row is written twice: ``running`` when it starts (so a batch killed mid-way
+leaves a row, and its id is never reused: the next runner marks it ``killed``), and
+its outcome when it ends. What a batch made visible is exact, whatever happened to the
+batches before it: the ingest batches staging had not loaded before the build and has
+loaded after it, their view-event files (from the file manifest, with each file's
+landing time) and their clean records. Those ingest batches are pruned by id, so the
+cost does not grow with history. A row that cannot be written (another process holds
+the warehouse) is kept and written with the next batch that can.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from engagement.ingest.layout import INGEST_SUBDIR
 
 PIPELINE_RUNS_DDL = """
 create table if not exists main.pipeline_runs (
@@ -32,9 +38,14 @@ create table if not exists main.pipeline_runs (
     lag_seconds double,
     newest_event_ingested_at timestamp,
     oldest_file_landed_at timestamp,
-    max_lag_seconds double
+    max_lag_seconds double,
+    first_ingest_batch_id integer,
+    last_ingest_batch_id integer,
+    error varchar
 )
 """
+#: Columns added since the first release (an older warehouse gets them on first use).
+ADDED_COLUMNS = {"first_ingest_batch_id": "integer", "last_ingest_batch_id": "integer", "error": "varchar"}
 
 
 def utcnow() -> dt.datetime:
@@ -56,6 +67,8 @@ class BatchRecord:
     newest_file_landed_at: dt.datetime | None = None
     newest_event_ingested_at: dt.datetime | None = None
     oldest_file_landed_at: dt.datetime | None = None
+    first_ingest_batch_id: int | None = None
+    last_ingest_batch_id: int | None = None
     error: str | None = field(default=None, repr=False)
 
     @property
@@ -77,99 +90,105 @@ class BatchRecord:
             return None
         return (self.finished_at - self.oldest_file_landed_at).total_seconds()
 
-
-def _ingest_date(file_name: str) -> dt.date:
-    """ingest_date of a landing path ``view_events/ingest_date=YYYY-MM-DD/...``."""
-    try:
-        return dt.date.fromisoformat(file_name.split("ingest_date=", 1)[1][:10])
-    except (IndexError, ValueError):
-        return dt.date.max
-
-
-def _to_datetime(timestamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).replace(tzinfo=None)
+    def values(self) -> list:
+        """The row, in PIPELINE_RUNS_DDL's column order."""
+        return [self.batch_id, self.started_at, self.finished_at, self.duration_seconds, self.status,
+                self.attempts, self.new_files, self.new_view_events, self.newest_file_landed_at,
+                self.finished_at if self.status == "success" else None, self.lag_seconds,
+                self.newest_event_ingested_at, self.oldest_file_landed_at, self.max_lag_seconds,
+                self.first_ingest_batch_id, self.last_ingest_batch_id, self.error]
 
 
 class RunLog:
-    """Reads and appends the run log of one warehouse (only while dbt does not hold the file)."""
+    """Reads and writes the run log of one warehouse (only while dbt does not hold the file)."""
 
     def __init__(self, duckdb_path: Path, landing_dir: Path) -> None:
         self.duckdb_path = duckdb_path
         self.landing_dir = landing_dir
-        self.loaded_files: set[str] | None = None
-        self._since: dt.date | None = None
+        self._unwritten: list[BatchRecord] = []
+        self._staged_before: int | None = None
 
     def _connect(self):
         import duckdb
-        return duckdb.connect(str(self.duckdb_path))
+        con = duckdb.connect(str(self.duckdb_path))
+        con.execute(PIPELINE_RUNS_DDL)
+        present = {row[0] for row in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'main' "
+            "and table_name = 'pipeline_runs'").fetchall()}
+        for column, kind in ADDED_COLUMNS.items():
+            if column not in present:
+                con.execute(f"alter table main.pipeline_runs add column {column} {kind}")
+        return con
 
     @staticmethod
     def _has_table(con, name: str) -> bool:
         return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
                                 "and table_name = ?", [name]).fetchone()[0])
 
-    def _staged_files(self, con, since: dt.date | None) -> dict[str, int]:
-        """file_name -> clean records, for staged files with ingest_date >= since."""
+    def _staged_batch(self, con) -> int:
         if not self._has_table(con, "stg_landing__view_events"):
-            return {}
-        where = "" if since is None else f"where ingest_date >= date '{since.isoformat()}'"
-        rows = con.execute(f"select file_name, count(*) filter (where record_status = 'clean') "
-                           f"from main.stg_landing__view_events {where} group by file_name").fetchall()
-        return {name: int(n) for name, n in rows}
+            return 0
+        return int(con.execute("select coalesce(max(ingest_batch_id), 0) from main.stg_landing__view_events")
+                   .fetchone()[0])
 
-    def _recent_since(self, con) -> dt.date | None:
-        if not self._has_table(con, "stg_landing__view_events"):
-            return None
-        newest = con.execute("select max(ingest_date) from main.stg_landing__view_events").fetchone()[0]
-        return None if newest is None else newest - dt.timedelta(days=1)
-
-    def next_batch_id(self) -> int:
-        """1 + the highest batch_id recorded so far (batch ids continue across restarts)."""
+    def recover(self) -> int:
+        """Mark batches a killed runner left ``running`` as ``killed``; return the next batch id."""
         with self._connect() as con:
-            con.execute(PIPELINE_RUNS_DDL)
+            con.execute("update main.pipeline_runs set status = 'killed', "
+                        "error = 'the runner stopped during this batch (killed or crashed)' "
+                        "where status = 'running'")
             return int(con.execute("select coalesce(max(batch_id), 0) from main.pipeline_runs").fetchone()[0]) + 1
 
-    def start(self) -> None:
-        """Note the files staged before this run's first batch (they are not "new"); call it before that build."""
+    def begin(self, batch_id: int, started_at: dt.datetime) -> None:
+        """Write the ``running`` row and note what staging held (raises when the warehouse is held)."""
         with self._connect() as con:
-            self._since = self._recent_since(con)
-            self.loaded_files = set(self._staged_files(con, self._since))
+            self._flush(con)
+            self._staged_before = self._staged_batch(con)
+            con.execute("delete from main.pipeline_runs where batch_id = ?", [batch_id])
+            con.execute("insert into main.pipeline_runs (batch_id, started_at, status, attempts) "
+                        "values (?, ?, 'running', 0)", [batch_id, started_at])
 
     def record(self, rec: BatchRecord) -> None:
-        """Work out what the batch made visible, then append its pipeline_runs row."""
-        if self.loaded_files is None:
-            raise RuntimeError("RunLog.start() must run before the first batch's build")
-        with self._connect() as con:
-            if rec.status == "success":
-                self._measure(con, rec)
-            con.execute(PIPELINE_RUNS_DDL)
-            con.execute(
-                "insert into main.pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [rec.batch_id, rec.started_at, rec.finished_at, rec.duration_seconds, rec.status, rec.attempts,
-                 rec.new_files, rec.new_view_events, rec.newest_file_landed_at, rec.finished_at, rec.lag_seconds,
-                 rec.newest_event_ingested_at, rec.oldest_file_landed_at, rec.max_lag_seconds])
+        """Measure what the batch made visible and write its outcome (kept for later if the warehouse is held)."""
+        try:
+            with self._connect() as con:
+                if rec.status == "success":
+                    self._measure(con, rec)
+                self._flush(con)
+                self._write(con, rec)
+        except Exception as exc:  # noqa: BLE001 (the row must not be lost: written with the next batch)
+            if "lock" not in str(exc).lower():
+                raise
+            self._unwritten.append(rec)
+
+    def _flush(self, con) -> None:
+        while self._unwritten:
+            self._write(con, self._unwritten.pop(0))
+
+    @staticmethod
+    def _write(con, rec: BatchRecord) -> None:
+        con.execute("delete from main.pipeline_runs where batch_id = ?", [rec.batch_id])
+        con.execute(f"insert into main.pipeline_runs values ({', '.join('?' * 17)})", rec.values())
 
     def _measure(self, con, rec: BatchRecord) -> None:
-        staged = self._staged_files(con, self._since)
-        new = {name: n for name, n in staged.items() if name not in self.loaded_files}
-        mtimes = []
-        for name in new:
-            try:
-                mtimes.append((self.landing_dir / name).stat().st_mtime)
-            except OSError:
-                pass
-        rec.new_files = len(new)
-        rec.new_view_events = sum(new.values())
-        if mtimes:
-            rec.newest_file_landed_at = _to_datetime(max(mtimes))
-            rec.oldest_file_landed_at = _to_datetime(min(mtimes))
-        if self._has_table(con, "fct_view_events"):
-            since = self._since or dt.date(1970, 1, 1)
-            rec.newest_event_ingested_at = con.execute(
-                "select max(ingested_at) from main.fct_view_events where ingest_date >= ?", [since]
-            ).fetchone()[0]
-        self.loaded_files.update(new)
-        recent = self._recent_since(con)
-        if recent is not None and (self._since is None or recent > self._since):
-            self._since = recent
-            self.loaded_files = {f for f in self.loaded_files if _ingest_date(f) >= recent}
+        before = self._staged_before if self._staged_before is not None else 0
+        after = self._staged_batch(con)
+        rec.first_ingest_batch_id, rec.last_ingest_batch_id = (before + 1, after) if after > before else (None, None)
+        rec.new_files, rec.new_view_events = 0, 0
+        if after <= before:
+            return
+        manifest = (self.landing_dir / INGEST_SUBDIR / "batches" / "*" / "files.parquet").as_posix()
+        files = con.execute(
+            "select count(*), max(modified_at), min(modified_at) from ("
+            f" select distinct file_name, file_version, modified_at from read_parquet('{manifest}',"
+            "  hive_partitioning = true, hive_types = {'ingest_batch_id': 'INTEGER'})"
+            " where file_kind = 'view_events' and file_status <> 'deferred'"
+            " and ingest_batch_id > ? and ingest_batch_id <= ?)", [before, after]).fetchone()
+        rec.new_files = int(files[0])
+        rec.newest_file_landed_at, rec.oldest_file_landed_at = files[1], files[2]
+        events = con.execute(
+            "select count(*) filter (where record_status = 'clean'), max(ingested_at) filter "
+            "(where record_status = 'clean') from main.stg_landing__view_events "
+            "where ingest_batch_id > ? and ingest_batch_id <= ?", [before, after]).fetchone()
+        rec.new_view_events = int(events[0])
+        rec.newest_event_ingested_at = events[1]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engagement import settings
+from engagement.pipeline.build import ingest_and_build
 from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt, release_warehouse
 from engagement.pipeline.export import export_dashboard_snapshot
 from engagement.stream.runlog import BatchRecord, RunLog, utcnow
@@ -71,22 +72,24 @@ class StreamRunner:
         self.run_log = RunLog(cfg.target.duckdb_path, cfg.target.landing_dir)
 
     def next_batch_id(self) -> int:
-        """1 + the highest batch_id recorded so far (batch ids continue across restarts)."""
-        return self.run_log.next_batch_id()
+        """1 + the highest batch_id recorded so far (batch ids continue across restarts, and a
+        batch a killed runner left ``running`` is marked ``killed``, never reused)."""
+        return self.run_log.recover()
 
     # --- one batch ------------------------------------------------------------------------
 
     def run_batch(self, batch_id: int) -> BatchRecord:
         """Build, retrying on failure; record and export. Returns the record."""
         cfg = self.cfg
-        if self.run_log.loaded_files is None:
-            self.run_log.start()
         started = utcnow()
-        attempts, error = 0, None
+        attempts, error, begun = 0, None, False
         while attempts < cfg.max_attempts:
             attempts += 1
             try:
-                self.dbt_call(cfg.dbt_args())
+                if not begun:  # the `running` row; fails while another process holds the warehouse
+                    self.run_log.begin(batch_id, started)
+                    begun = True
+                ingest_and_build(cfg.target, cfg.dbt_args(), self.dbt_call)
                 error = None
                 break
             except Exception as exc:  # noqa: BLE001 (dbt, DuckDB, I/O: all retried, then reported)

@@ -1,16 +1,29 @@
--- Nothing is silently lost: for every landed file (hence every ingest partition),
--- the lines in the file equal clean + duplicate + rejected lines after staging.
--- Reads the landing zone directly, independently of the staging model.
+-- Nothing is silently lost: for every landed view-event file version, the lines the ingest
+-- step read (file manifest) = the rows it wrote (ingest batches, read here directly, not
+-- through staging) = clean + duplicate + rejected lines after staging, and the clean lines
+-- are exactly the file's rows in fct_view_events.
 
 with
 
-landed as (
+manifest as (
 
     select
-        regexp_extract(filename, 'view_events/.*$') as file_name,
-        count(*) as landed_lines
+        file_name,
+        file_version,
+        lines_read
+    from {{ ref('stg_landing__landed_files') }}
+    where file_kind = 'view_events' and is_current and file_status <> 'deferred'
+
+),
+
+ingested as (
+
+    select
+        file_name,
+        file_version,
+        count(*) as ingested_rows
     from {{ source('landing', 'view_events') }}
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -18,38 +31,47 @@ staged as (
 
     select
         file_name,
+        file_version,
         count(case when record_status = 'clean' then 1 end) as clean_lines,
         count(case when record_status = 'duplicate' then 1 end) as duplicate_lines,
         count(case when record_status = 'rejected' then 1 end) as rejected_lines
     from {{ ref('stg_landing__view_events') }}
-    group by 1
+    group by 1, 2
 
 ),
 
 clean_in_fact as (
 
     select
-        file_name,
+        staged_clean.file_name,
+        staged_clean.file_version,
         count(*) as fact_rows
-    from {{ ref('fct_view_events') }}
-    group by 1
+    from {{ ref('fct_view_events') }} as fact
+    inner join {{ ref('stg_landing__view_events') }} as staged_clean
+        on fact.event_id = staged_clean.event_id and staged_clean.record_status = 'clean'
+    group by 1, 2
 
 )
 
 select
-    landed.file_name,
-    landed.landed_lines,
+    coalesce(manifest.file_name, ingested.file_name, staged.file_name) as file_name,
+    manifest.lines_read,
+    ingested.ingested_rows,
     staged.clean_lines,
     staged.duplicate_lines,
     staged.rejected_lines,
     clean_in_fact.fact_rows
-from landed
+from manifest
+full outer join ingested
+    on manifest.file_name = ingested.file_name and manifest.file_version = ingested.file_version
 full outer join staged
-    on landed.file_name = staged.file_name
+    on
+        coalesce(manifest.file_name, ingested.file_name) = staged.file_name
+        and coalesce(manifest.file_version, ingested.file_version) = staged.file_version
 left join clean_in_fact
-    on coalesce(landed.file_name, staged.file_name) = clean_in_fact.file_name
+    on staged.file_name = clean_in_fact.file_name and staged.file_version = clean_in_fact.file_version
 where
-    landed.landed_lines is distinct from (
-        staged.clean_lines + staged.duplicate_lines + staged.rejected_lines
-    )
+    coalesce(manifest.lines_read, 0) <> coalesce(ingested.ingested_rows, 0)
+    or coalesce(ingested.ingested_rows, 0)
+    <> coalesce(staged.clean_lines + staged.duplicate_lines + staged.rejected_lines, 0)
     or coalesce(staged.clean_lines, 0) <> coalesce(clean_in_fact.fact_rows, 0)

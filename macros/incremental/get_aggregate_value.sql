@@ -1,0 +1,11 @@
+{#- Run one aggregate over a relation at compile time and return its value (or `default` when NULL, missing or not executing). -#}
+{% macro get_aggregate_value(relation, aggregate, default=none, where=none) -%}
+    {%- if not execute or relation is none -%}
+        {{ return(default) }}
+    {%- endif -%}
+    {%- set sql -%}
+        select {{ aggregate }} from {{ relation }}{% if where %} where {{ where }}{% endif %}
+    {%- endset -%}
+    {%- set value = run_query(sql).columns[0].values()[0] -%}
+    {{ return(default if value is none else value) }}
+{%- endmacro %}
