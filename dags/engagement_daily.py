@@ -1,16 +1,18 @@
 """The daily batch DAG: the daily job of ``engagement.pipeline.jobs`` as Airflow tasks.
 
-    ingest (when the package has engagement-ingest) ──► source_freshness (SLA check, live runs only)
-                                                    └─► dbt_build: the dbt project rendered by astronomer-cosmos,
-                                                        one task group per layer and folder (seeds, staging,
-                                                        snapshots, marts/<domain>, intermediate/<domain>, semantic),
-                                                        each model's data tests right after it
+    ingest (engagement-ingest) ──► source_freshness (SLA check, live runs only)
+                               └─► dbt_build: the dbt project rendered by astronomer-cosmos,
+                                   one task group per layer and folder (seeds, staging,
+                                   snapshots, marts/<domain>, intermediate/<domain>, semantic),
+                                   each model's data tests right after it ──► cross_model_tests
 
-* The steps come from :func:`engagement.pipeline.jobs.daily_job`, the list ``engagement-run``
-  runs too: a step added there (the ingest step) appears here without an edit. The ``dbt build``
-  step becomes the cosmos task group; every other step a ``BashOperator`` running the same
-  installed command; ``live_only`` steps (``dbt source freshness``) a task that is skipped in a
-  backfill run, whose data interval is older than :data:`LIVE_WITHIN`.
+* The steps come from :func:`engagement.pipeline.jobs.daily_job`: first ``engagement-ingest``
+  (the new landing files become one Parquet ingest batch, which the dbt sources read; the same
+  step ``engagement-run`` and ``make build`` run before dbt), then the freshness check, then
+  ``dbt build``. The ``dbt build`` step becomes the cosmos task group; every other step a
+  ``BashOperator`` running the same installed command; ``live_only`` steps (``dbt source
+  freshness``) a task that is skipped in a backfill run, whose data interval is older than
+  :data:`LIVE_WITHIN`.
 * ``schedule="@daily"``, ``catchup=True`` from ``$ENGAGEMENT_AIRFLOW_START_DATE``: a date range is
   backfilled with ``airflow backfill create --dag-id engagement_daily --from-date A --to-date B``.
   Every model is incremental on arrival (or rebuilt whole), so a run builds what has landed and a

@@ -83,6 +83,11 @@ def stream_landing_dir(environ: Mapping[str, str] | None = None) -> Path:
     return STREAM_DIR.path(environ) / "landing"
 
 
+def stream_dashboard_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Stream mode's dashboard snapshots: ``$ENGAGEMENT_STREAM_DIR/dashboard`` (never the batch folder)."""
+    return STREAM_DIR.path(environ) / "dashboard"
+
+
 def by_name(name: str) -> Setting:
     """The setting called ``name``; KeyError names the known ones."""
     for setting in SETTINGS:

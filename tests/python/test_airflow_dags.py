@@ -5,10 +5,12 @@ Runs in ``.venv-airflow`` (``make airflow-install``; CI's ``.ci/run`` installs i
 ``CI`` set, a missing venv is a failure.
 
 One tiny generated data set (300 users, 7 days ending today, so the freshness check of a
-live run has fresh data) is built twice: by ``engagement-run --skip-generate`` (the main
-job's steps from ``engagement.pipeline.jobs``) and by the daily DAG under ``airflow dags
-test`` (every cosmos task in order, in one process, against a throw-away SQLite metadata
-database). Every table of the two warehouses must be equal row for row.
+live run has fresh data) is copied twice and built twice: by ``engagement-run
+--skip-generate`` (``make run``'s path: ingest, then ``dbt build``) and by the daily DAG
+under ``airflow dags test`` (the ingest task, then every cosmos task in order, in one
+process, against a throw-away SQLite metadata database). Each build ingests its own copy
+(the ingest step's file manifest lives in the landing zone). Every table of the two
+warehouses must be equal row for row.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -77,7 +80,8 @@ def landing(tmp_path_factory) -> Path:
 def main_job_warehouse(landing) -> Path:
     """The warehouse of `make run`'s path (engagement-run) on the landing zone."""
     warehouse = landing.parent / "run" / "warehouse.duckdb"
-    subprocess.run([entry_point("engagement-run"), "--skip-generate", "--landing-dir", str(landing),
+    own_landing = shutil.copytree(landing, landing.parent / "run" / "landing")
+    subprocess.run([entry_point("engagement-run"), "--skip-generate", "--landing-dir", str(own_landing),
                     "--duckdb-path", str(warehouse)], check=True, stdout=subprocess.DEVNULL)
     return warehouse
 
@@ -86,8 +90,8 @@ def main_job_warehouse(landing) -> Path:
 def dag_run(airflow_env, landing) -> tuple[Path, dict[str, str], str]:
     """(warehouse, task states, output) of `airflow dags test engagement_daily <today>`."""
     warehouse = landing.parent / "airflow" / "warehouse.duckdb"
-    warehouse.parent.mkdir(parents=True)
-    env = {**airflow_env, "ENGAGEMENT_LANDING_DIR": str(landing), "ENGAGEMENT_DUCKDB_PATH": str(warehouse)}
+    own_landing = shutil.copytree(landing, landing.parent / "airflow" / "landing")
+    env = {**airflow_env, "ENGAGEMENT_LANDING_DIR": str(own_landing), "ENGAGEMENT_DUCKDB_PATH": str(warehouse)}
     today = datetime.now(UTC).date().isoformat()
     result = subprocess.run([str(AIRFLOW_BIN / "airflow"), "dags", "test", "engagement_daily", today],
                             cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1500)
@@ -106,11 +110,14 @@ def _tables(warehouse: Path) -> list[str]:
 
 
 def test_every_task_of_the_daily_dag_succeeded(dag_run) -> None:
-    _, states, output = dag_run
+    warehouse, states, output = dag_run
     assert "state=success" in output
     assert states, "no task instance recorded"
     failed = {task: state for task, state in states.items() if state != "success"}
     assert not failed, failed
+    # The ingest step ran first and wrote one ingest batch, which the build read.
+    assert states.get("ingest") == "success"
+    assert len(list((warehouse.parent / "landing" / "_ingest" / "batches").glob("ingest_batch_id=*/_batch.json"))) == 1
     # The freshness SLA check ran (a live run), the build is split by layer, the cross-model tests ran.
     assert "source_freshness" in states and "dbt_build.cross_model_tests" not in states
     assert "cross_model_tests" in states

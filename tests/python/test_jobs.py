@@ -7,17 +7,18 @@ import pytest
 from engagement.pipeline import jobs
 
 
-def test_the_daily_job_is_freshness_then_build_without_an_ingest_command() -> None:
-    steps = jobs.daily_job(commands=["engagement-run"])
-    assert [step.argv() for step in steps] == [["dbt", "source", "freshness"], ["dbt", "build"]]
-    assert [step.live_only for step in steps] == [True, False]
-    assert jobs.daily_job(full_refresh=True, commands=[])[-1].args == ("build", "--full-refresh")
-
-
-def test_the_ingest_step_comes_first_once_the_package_declares_it() -> None:
-    steps = jobs.daily_job(commands=["engagement-run", jobs.INGEST_COMMAND])
-    assert steps[0] == jobs.Step("ingest", "engagement-ingest")
+def test_the_daily_job_is_ingest_then_freshness_then_build() -> None:
+    steps = jobs.daily_job()
+    assert [step.argv() for step in steps] == [
+        ["engagement-ingest"], ["dbt", "source", "freshness"], ["dbt", "build"]]
+    assert [step.live_only for step in steps] == [False, True, False]
     assert not steps[0].is_dbt and steps[-1].is_dbt
+    assert jobs.daily_job(full_refresh=True)[-1].args == ("build", "--full-refresh")
+
+
+def test_every_non_dbt_step_is_an_installed_command() -> None:
+    commands = jobs.installed_commands()
+    assert all(step.command in commands for step in jobs.daily_job() if not step.is_dbt)
 
 
 def test_installed_commands_are_the_packages_entry_points() -> None:

@@ -24,7 +24,9 @@ from engagement.dashboard.data import (
     cohort_matrix,
     dashboard_dir_from_env,
     growth_frame,
+    incomplete_weeks,
     intraday_dau,
+    judged_minutes,
     kpis,
     load_dashboard_data,
     pipeline_health,
@@ -32,6 +34,7 @@ from engagement.dashboard.data import (
     snapshot_age_seconds,
     viewing_matrix,
     viewing_platforms,
+    warm_up_end,
 )
 from engagement.snapshot import current_snapshot
 
@@ -132,8 +135,12 @@ def render_trend_and_growth(data: DashboardData) -> None:
         if data.activity.empty:
             st.info("No daily activity in this snapshot.")
         else:
-            st.caption("DAU / WAU / MAU per UTC day (left axis); stickiness = DAU / MAU (right axis)")
-            _chart(charts.activity_trend(data.activity, data.in_progress_day is not None), "trend")
+            warm_up = warm_up_end(data)
+            st.caption("DAU / WAU / MAU per UTC day (left axis); stickiness = DAU / MAU (right axis)"
+                       + (f"; shaded up to {warm_up:%Y-%m-%d}: the MAU warm-up (not a real drop)" if warm_up else "")
+                       + (f"; {data.in_progress_day:%Y-%m-%d} is still in progress and not drawn"
+                          if data.in_progress_day is not None else ""))
+            _chart(charts.activity_trend(data.activity, data.in_progress_day is not None, warm_up), "trend")
     with right:
         st.subheader("Growth accounting")
         if data.activity.empty and data.weekly_lifecycle.empty:
@@ -146,8 +153,10 @@ def render_trend_and_growth(data: DashboardData) -> None:
         if growth.empty:
             st.info("No growth accounting in this snapshot.")
         else:
+            partial = sorted(incomplete_weeks(data)) if grain == "Weekly" else []
             st.caption("New, retained and resurrected users up; churned users down; "
-                       "quick ratio = (new + resurrected) / churned (right axis)")
+                       "quick ratio = (new + resurrected) / churned (right axis)"
+                       + (f"; faded: the week of {partial[-1]:%Y-%m-%d} is not complete yet" if partial else ""))
             _chart(charts.growth_accounting(growth, "day" if grain == "Daily" else "week"), "growth")
 
 
@@ -240,12 +249,19 @@ def render_intraday(data: DashboardData) -> None:
         if per_minute.empty:
             st.info("No intraday data yet.")
         else:
-            anomalies = int(per_minute["is_anomaly"].fillna(False).astype(bool).sum())
+            judged = judged_minutes(data)
+            anomalies = int(judged["is_anomaly"].fillna(False).astype(bool).sum())
             last = per_minute.iloc[-1]
-            st.caption(f"Last minute {pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC: "
-                       f"{int(last['playback_starts']):,} starts; {anomalies} anomalous minutes "
-                       "(|z| against the same hour of the previous 7 days)")
-            _chart(charts.playback_pulse(per_minute), "pulse")
+            if data.is_stream:
+                st.caption(f"Last minute {pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC: "
+                           f"{int(last['playback_starts']):,} starts; {anomalies} anomalous minutes "
+                           "(|z| against the same hour of the previous 7 days)")
+            else:
+                st.caption(f"Replayed history, not live: the last 24 h of the batch data, up to "
+                           f"{pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC. {anomalies} anomalous "
+                           f"minutes on complete days ({len(per_minute) - len(judged):,} minutes of the "
+                           "partial newest day are not judged: the data ends there). Live in `make stream`.")
+            _chart(charts.playback_pulse(per_minute, judged), "pulse")
     with right:
         st.subheader("DAU so far, by hour")
         options = {"total": "Total", "platform": "Platform", "country": "Country"}

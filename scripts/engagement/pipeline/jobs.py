@@ -5,8 +5,9 @@ A step is an installed command (an ``engagement-*`` entry point of this package,
 (:func:`run_steps`); the Airflow DAG (``dags/engagement_daily.py``) turns each step into
 a task: the ``dbt build`` step becomes the astronomer-cosmos task groups (one per layer,
 tests after each model), every other step a ``BashOperator`` that runs the same command.
-A step added here (the ingest step that lands Parquet ingest batches before dbt) therefore
-runs in both without another edit.
+The first step is always the ingest step (``engagement-ingest``, :mod:`engagement.ingest`):
+the dbt sources read its Parquet ingest batches, so no build may skip it. A step added
+here runs in both without another edit.
 
     python -m engagement.pipeline.jobs           # print the daily job's commands
 
@@ -17,14 +18,14 @@ imports it in the Airflow scheduler's parse loop.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
 #: The package's distribution name (pyproject.toml), whose entry points are the commands.
 DISTRIBUTION = "streaming-engagement"
 
-#: The ingest step's command: landing files -> Parquet ingest batches (added by the ingest work).
+#: The ingest step's command: new landing files -> Parquet ingest batches (engagement.ingest).
 INGEST_COMMAND = "engagement-ingest"
 
 
@@ -61,23 +62,19 @@ def installed_commands(distribution: str = DISTRIBUTION) -> dict[str, metadata.E
     return {point.name: point for point in points if point.group == "console_scripts"}
 
 
-def daily_job(full_refresh: bool = False, commands: Iterable[str] | None = None) -> list[Step]:
+def daily_job(full_refresh: bool = False) -> list[Step]:
     """The daily job's steps, in order.
 
-    1. ``engagement-ingest`` (when the package declares it): new landing files become
-       ingest batches, which the dbt sources read;
-    2. ``dbt source freshness`` (live runs only): the SLA check on the landing zone;
+    1. ``engagement-ingest``: the new landing files become one ingest batch, which the
+       dbt sources read (every build starts with it);
+    2. ``dbt source freshness`` (live runs only): the SLA check on the ingested data;
     3. ``dbt build``: seeds, models, snapshot, data tests (the DAG splits it by layer).
-
-    ``commands`` (default: the installed entry points) decides whether the ingest step exists.
     """
-    available = set(installed_commands()) if commands is None else set(commands)
-    steps: list[Step] = []
-    if INGEST_COMMAND in available:
-        steps.append(Step("ingest", INGEST_COMMAND))
-    steps.append(Step("source_freshness", "dbt", ("source", "freshness"), live_only=True))
-    steps.append(Step("dbt_build", "dbt", ("build", *(["--full-refresh"] if full_refresh else []))))
-    return steps
+    return [
+        Step("ingest", INGEST_COMMAND),
+        Step("source_freshness", "dbt", ("source", "freshness"), live_only=True),
+        Step("dbt_build", "dbt", ("build", *(["--full-refresh"] if full_refresh else []))),
+    ]
 
 
 def run_steps(steps: Sequence[Step], run_dbt_step: Callable[[Step], object],
