@@ -264,3 +264,23 @@ def dashboard_data_models() -> tuple[str, ...]:
     from engagement.pipeline.export import DASHBOARD_MODELS
 
     return DASHBOARD_MODELS
+
+
+def test_the_date_range_narrows_the_trend_and_growth(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    first = sample_data.FIRST_DAY + timedelta(days=30)
+    last = sample_data.FIRST_DAY + timedelta(days=35)
+    at.date_input(key="date_range").set_value((first, last)).run()
+    assert not at.exception
+    trend, growth = _chart_specs(at)[0], _chart_specs(at)[1]
+    dau = next(t for t in trend["data"] if t["name"] == "DAU")
+    assert [x[:10] for x in dau["x"]] == [(first + timedelta(days=i)).isoformat() for i in range(6)]
+    assert len(growth["data"][0]["x"]) == 6
+    assert _metrics(at)["DAU"] == f"{sample_data.AS_OF_DAU:,}"  # the KPIs keep the as-of day
+
+
+def test_tables_have_csv_downloads(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download retention by cohort (CSV)" in labels
+    assert any(label.startswith("Download segments by") for label in labels)

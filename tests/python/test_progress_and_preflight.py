@@ -41,6 +41,7 @@ def test_progress_prints_a_line_per_tenth_and_a_summary_per_layer() -> None:
     assert len(lines) == 1 and "50%" in lines[0] and "2/4 nodes" in lines[0] and "stg_a" in lines[0]
     progress(_finished("test", "not_null_a.sql", "not_null_a", "pass"))
     progress(_finished("test", "unique_a.sql", "unique_a", "fail", "Got 3 results"))
+    progress(_finished("exposure", "dashboard", "dashboard", "no-op"))
     assert len(lines) == 2 and "100%" in lines[1]
     summary = progress.summary().splitlines()
     assert summary == [

@@ -9,7 +9,8 @@ served, the page re-reads CURRENT every ``$ENGAGEMENT_DASHBOARD_REFRESH_SECONDS`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -85,6 +86,38 @@ def _fmt_age(seconds: float | None) -> str:
 
 def _chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+
+
+def _csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    """A CSV download of ``frame`` (what the table beside it shows)."""
+    st.download_button(f"Download {name} (CSV)", frame.to_csv(index=False).encode("utf-8"),
+                       file_name=f"{name.replace(' ', '_')}.csv", mime="text/csv", key=key)
+
+
+def apply_date_range(data: DashboardData, first: date, last: date) -> DashboardData:
+    """The daily and weekly frames restricted to ``first``..``last`` (the KPIs keep the as-of day)."""
+    days = data.activity["activity_date"].map(lambda d: pd.Timestamp(d).date())
+    weeks = (data.weekly_lifecycle["week_start_date"].map(lambda d: pd.Timestamp(d).date())
+             if "week_start_date" in data.weekly_lifecycle.columns and not data.weekly_lifecycle.empty else None)
+    weekly = data.weekly_lifecycle
+    if weeks is not None:
+        weekly = weekly[(weeks <= last) & (weeks + pd.Timedelta(days=6) >= first)]
+    in_progress = data.in_progress_day if data.in_progress_day and first <= data.in_progress_day <= last else None
+    return replace(data, activity=data.activity[(days >= first) & (days <= last)], weekly_lifecycle=weekly,
+                   in_progress_day=in_progress)
+
+
+def render_date_range(data: DashboardData) -> DashboardData:
+    """A date-range picker above the trend and growth charts; returns the data they draw."""
+    if data.activity.empty:
+        return data
+    first = pd.Timestamp(data.activity["activity_date"].min()).date()
+    last = pd.Timestamp(data.activity["activity_date"].max()).date()
+    picked = st.date_input("Date range (trend and growth)", (first, last), min_value=first, max_value=last,
+                           key="date_range")
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+        return apply_date_range(data, picked[0], picked[1])
+    return data  # half-picked: wait for the second date
 
 
 def render_header(data: DashboardData) -> None:
@@ -170,6 +203,15 @@ def render_retention(data: DashboardData) -> None:
         else:
             st.caption("Share of each weekly first-activity cohort active in week N after it")
             _chart(charts.cohort_heatmap(matrix), "cohorts")
+        summary = data.cohort_summary
+        if not summary.empty and "d1_retention_rate" in summary.columns:
+            table = summary.rename(columns={
+                "cohort_start": "Cohort week", "cohort_size": "Users", "d1_retention_rate": "D1",
+                "d7_retention_rate": "D7", "d14_retention_rate": "D14", "d28_retention_rate": "D28"})
+            with st.expander("D1 / D7 / D14 / D28 retention by cohort (empty: the day is not complete yet)"):
+                st.dataframe(table, hide_index=True, key="retention_table", column_config={
+                    name: st.column_config.NumberColumn(format="percent") for name in ("D1", "D7", "D14", "D28")})
+                _csv_button(table, "retention by cohort", "retention_csv")
     with right:
         histogram = data.l28_histogram
         st.subheader("Days active in the last 28 days")
@@ -222,6 +264,7 @@ def _render_segments(data: DashboardData) -> None:
                 "MAU": st.column_config.NumberColumn(format="localized"),
                 "Stickiness": st.column_config.NumberColumn(format="%.1f%%"),
             })
+            _csv_button(table, f"segments by {label.lower()}", "segments_csv")
 
 
 def _render_viewing(data: DashboardData) -> None:
@@ -344,7 +387,7 @@ def render_page(dashboard_dir: Path) -> None:
         data = _cached_data(str(snapshot.folder), snapshot)
     render_header(data)
     render_kpis(data)
-    render_trend_and_growth(data)
+    render_trend_and_growth(render_date_range(data))
     render_retention(data)
     render_segments_and_viewing(data)
     render_intraday(data)

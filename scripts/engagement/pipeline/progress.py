@@ -65,7 +65,8 @@ class BuildProgress:
         node = data.node_info
         status = (data.run_result.status or node.node_status or "").lower()
         layer = layer_of(node.resource_type, node.node_path)
-        self.by_layer[layer][status] += 1
+        if status != "no-op":  # exposures and saved queries: nothing is built
+            self.by_layer[layer][status] += 1
         self.finished += 1
         if status in FAILED_STATUSES:
             self.failures.append(f"{status.upper()} {node.node_name}: {data.run_result.message}".strip())
