@@ -196,8 +196,8 @@ duplicates as (
         on
             later.event_key = earlier.event_key
             and later.event_id = earlier.event_id
-            and earlier.copy_order < later.copy_order
-            and earlier.ingest_date >= {{ dbt.dateadd('day', -1 * window_days, 'later.ingest_date') }}
+            and later.copy_order > earlier.copy_order
+            and later.ingest_date <= {{ dbt.dateadd('day', window_days, 'earlier.ingest_date') }}
     where later.is_new
 
 ),
