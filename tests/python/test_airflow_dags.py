@@ -94,7 +94,7 @@ def dag_run(airflow_env, landing) -> tuple[Path, dict[str, str], str]:
     env = {**airflow_env, "ENGAGEMENT_LANDING_DIR": str(own_landing), "ENGAGEMENT_DUCKDB_PATH": str(warehouse)}
     today = datetime.now(UTC).date().isoformat()
     result = subprocess.run([str(AIRFLOW_BIN / "airflow"), "dags", "test", "engagement_daily", today],
-                            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1500)
+                            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=3600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     with sqlite3.connect(Path(airflow_env["AIRFLOW_HOME"]) / "airflow.db") as con:

@@ -166,7 +166,8 @@ def test_stream_end_to_end_records_freshness(streamed):
     # The first batch also built the core marts: stream mode has DAU/WAU/MAU for the dashboard.
     with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
         assert con.execute("select count(*), max(mau) from fct_active_user_fast").fetchone()[1] > 0
-    assert "+core marts" in stdout.splitlines()[-STREAM_BATCHES - 1] or "+core marts" in stdout
+    batch_lines = [line for line in stdout.splitlines() if line.startswith("batch ")]
+    assert len(batch_lines) == STREAM_BATCHES and batch_lines[0].endswith("+core marts")
 
 
 def test_failed_mid_batch_then_retry_equals_clean_build(streamed, tmp_path):
