@@ -38,6 +38,12 @@ ifdef STREAM_DIR
 export ENGAGEMENT_STREAM_DIR := $(STREAM_DIR)
 endif
 
+# Stream mode's ingestion. files: the generator writes the landing files (default).
+# broker: it publishes to Kafka topics (the bundled Tansu broker on 127.0.0.1, or the cluster
+# $ENGAGEMENT_KAFKA_BOOTSTRAP_SERVERS names) and the landing sink writes the files.
+MODE ?= files
+PARTITIONS ?= 4
+
 # The data set `make test` builds with dbt (small: CI must stay fast).
 TEST_DIR := data/test
 TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults default
@@ -118,7 +124,7 @@ dashboard: install ## serve the web dashboard on localhost:8501 (exports the war
 	@echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (Ctrl-C to stop)"
 	$(BIN)/streamlit run $(DASHBOARD_APP) $(STREAMLIT_FLAGS)
 
-stream: install ## stream mode: generator at 60x + micro-batch runner every 30 s + dashboard (snapshots in $STREAM_DIR/dashboard); Ctrl-C stops
+stream: install ## stream mode (MODE=files|broker): generator at 60x + micro-batch runner every 30 s + dashboard (snapshots in $STREAM_DIR/dashboard); Ctrl-C stops
 	stream_dir="$$($(BIN)/python -m engagement.settings ENGAGEMENT_STREAM_DIR)"; mkdir -p "$$stream_dir"; \
 	ENGAGEMENT_DASHBOARD_DIR="$$stream_dir/dashboard" \
 		$(BIN)/streamlit run $(DASHBOARD_APP) $(STREAMLIT_FLAGS) > "$$stream_dir/dashboard.log" 2>&1 & dashboard=$$!; \
@@ -126,7 +132,7 @@ stream: install ## stream mode: generator at 60x + micro-batch runner every 30 s
 	echo "dashboard: http://localhost:$(DASHBOARD_PORT)/  (log: $$stream_dir/dashboard.log)"; \
 	$(BIN)/engagement-stream --with-generator --users $(STREAM_USERS) --days $(DEMO_DAYS) \
 		--start-date $(DEMO_START) --seed $(DEMO_SEED) --speed $(STREAM_SPEED) --interval $(STREAM_INTERVAL) \
-		$(if $(DURATION),--duration $(DURATION))
+		--mode $(MODE) --partitions $(PARTITIONS) $(if $(DURATION),--duration $(DURATION))
 
 bench-stream: install ## stream benchmark: lag and batch duration at 1/100 of the seed scale (~12 min)
 	$(BIN)/engagement-bench stream

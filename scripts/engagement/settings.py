@@ -65,11 +65,16 @@ STREAM_DIR = Setting("ENGAGEMENT_STREAM_DIR", "data/stream",
                      "stream mode's folder: its warehouse.duckdb, landing/, target/ and logs")
 AIRFLOW_START_DATE = Setting("ENGAGEMENT_AIRFLOW_START_DATE", "2026-01-01",
                              "first logical date of the daily Airflow DAG (catchup runs from it)")
+KAFKA_BOOTSTRAP_SERVERS = Setting("ENGAGEMENT_KAFKA_BOOTSTRAP_SERVERS", "",
+                                  "broker mode: host:port of a Kafka cluster (empty: start the bundled broker)")
+KAFKA_CONFIG = Setting("ENGAGEMENT_KAFKA_CONFIG", "",
+                       "broker mode: a client.properties file (security settings) merged into both clients")
 
 #: Every setting, in the order they are documented.
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
-    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, STREAM_DIR, HASH_KEY, HASH_KEY_FILE, AIRFLOW_START_DATE,
+    DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, HASH_KEY, HASH_KEY_FILE, STREAM_DIR,
+    AIRFLOW_START_DATE, KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG,
 )
 
 

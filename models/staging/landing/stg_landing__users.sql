@@ -40,6 +40,21 @@ changes_valid as (
 
 ),
 
+changes_deduplicated as (
+
+    {# A record delivered twice (the landing sink is at-least-once) lands as two identical
+       lines in two files: keep one, so that change_count counts changes, not deliveries. #}
+    select *
+    from changes_valid
+    qualify row_number() over (
+        partition by
+            user_id, email_hash, age, sign_up_date, sign_up_country_code, country_code, city, plan,
+            change_type, is_deletion_request, updated_at, ingested_at
+        order by file_name
+    ) = 1
+
+),
+
 changes_ranked as (
 
     select
@@ -52,7 +67,7 @@ changes_ranked as (
             partition by user_id
         ) as deletion_requested_at,
         count(*) over (partition by user_id) as change_count
-    from changes_valid
+    from changes_deduplicated
 
 ),
 

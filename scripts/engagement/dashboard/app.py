@@ -364,6 +364,26 @@ def render_pipeline(data: DashboardData) -> None:
                 "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
             },
         )
+    render_consumer_lag(data)
+
+
+def render_consumer_lag(data: DashboardData) -> None:
+    """Broker mode only: the landing sink's lag per topic partition at the newest batch."""
+    lag = data.consumer_lag
+    if lag is None or lag.empty:
+        return
+    st.subheader("Broker lag per partition (landing sink)")
+    st.caption("Records the broker holds that are not in durable landing files yet, and the time from "
+               "producing the newest landed record to its visibility in the marts.")
+    st.dataframe(
+        lag[["topic", "kafka_partition", "lag_records", "buffered_records", "lag_seconds",
+             "event_to_visible_seconds"]], hide_index=True,
+        column_config={
+            "kafka_partition": "partition", "lag_records": "lag (records)", "buffered_records": "held by sink",
+            "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
+            "event_to_visible_seconds": st.column_config.NumberColumn("event → visible", format="%.1f s"),
+        },
+    )
 
 
 def render_page(dashboard_dir: Path) -> None:

@@ -53,6 +53,7 @@ class DashboardData:
     in_progress_day: date | None = None # newest day, still filling up
     newest_event_ingested_at: datetime | None = None
     calendar: pd.DataFrame | None = None  # dim_activity_day: complete days / weeks, MAU warm-up
+    consumer_lag: pd.DataFrame | None = None  # broker mode: pipeline_consumer_lag of the newest batch
 
     @property
     def has_intraday(self) -> bool:
@@ -239,6 +240,17 @@ def _load(reader: SnapshotReader, snapshot: Snapshot) -> DashboardData:
         reader.frame("select * from dim_activity_day order by activity_date")
         if reader.has("dim_activity_day") else None
     )
+    consumer_lag = None
+    if reader.has("pipeline_consumer_lag"):
+        consumer_lag = reader.frame(
+            """
+            select topic, kafka_partition, lag_records, buffered_records, lag_seconds,
+                   event_to_visible_seconds, committed_offset, end_offset, observed_at
+            from pipeline_consumer_lag
+            where batch_id = (select max(batch_id) from pipeline_consumer_lag)
+            order by topic, kafka_partition
+            """
+        )
 
     return DashboardData(
         snapshot=snapshot,
@@ -256,6 +268,7 @@ def _load(reader: SnapshotReader, snapshot: Snapshot) -> DashboardData:
         in_progress_day=in_progress_day,
         newest_event_ingested_at=newest_ingested,
         calendar=calendar,
+        consumer_lag=consumer_lag,
     )
 
 

@@ -23,6 +23,12 @@ Identity: a stream run that covers ``[start_at, T)`` writes byte-identical files
 --arrived-until T`` (same ``--flush-minutes``), because it renders the same rows of
 each (slot, shard) with the same code. The manifest is one per run, written when the
 stream stops, and equals that batch run's manifest.
+
+Outlets: where a slot's records go is the stream's :class:`Outlet`. The default,
+:class:`FileOutlet`, writes the landing files above; ``--kafka-bootstrap-servers``
+switches to :class:`engagement.generator.publish.KafkaOutlet`, which publishes the same
+lines to Kafka topics (the landing sink, ``engagement-sink``, writes them to the landing
+zone) and keeps its manifest under ``_manifests/published/``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import os
 import signal
 import sys
 import time
+from typing import Protocol
 
 import numpy as np
 
@@ -54,11 +61,51 @@ DEFAULT_SPEED = 60.0
 PREFETCH_SIM_MS = 3_600_000  # generate the next day once the clock is within 1 simulated hour of it
 
 
+class Outlet(Protocol):
+    """Where the stream sends each slot's records (files by default, or a broker)."""
+
+    manifest_dir: str
+
+    def event_writer(self, cfg: RunConfig, shared: Shared, shard: int) -> EventWriter:
+        """The view-event writer of one shard."""
+
+    def render_users(self, cfg: RunConfig, shared: Shared, pop, b: dict[str, np.ndarray],
+                     files: list[tuple[str, int, int]]) -> None:
+        """Write (or send) the user-change records ``b``, one slot per entry of ``files``."""
+
+    def annotate(self, manifest: dict) -> dict:
+        """The run's manifest, with anything the outlet adds."""
+
+    def close(self) -> None:
+        """Deliver anything still pending."""
+
+
+class FileOutlet:
+    """The default outlet: the batch writer's landing files."""
+
+    manifest_dir = "_manifests"
+
+    def event_writer(self, cfg: RunConfig, shared: Shared, shard: int) -> EventWriter:
+        """The batch runner's writer."""
+        return EventWriter(cfg, shared, shard)
+
+    render_users = staticmethod(_render_user_files)
+
+    def annotate(self, manifest: dict) -> dict:
+        """The manifest unchanged (it equals the batch run's)."""
+        return manifest
+
+    def close(self) -> None:
+        """Nothing pending: each writer waits for its own files."""
+
+
 class ShardStream:
     """One shard's state: its population, the cached arrival-sorted rows not yet emitted."""
 
-    def __init__(self, cfg: RunConfig, shared: Shared, shard: int, start_at_ms: int) -> None:
+    def __init__(self, cfg: RunConfig, shared: Shared, shard: int, start_at_ms: int,
+                 outlet: Outlet | None = None) -> None:
         self.cfg, self.shared, self.shard = cfg, shared, shard
+        self.outlet = outlet or FileOutlet()
         lo_id = shard * cfg.shard_size + 1
         hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
         self.pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
@@ -66,7 +113,7 @@ class ShardStream:
         self.act = simulate_activity(cfg.seed, shard, self.pop, cfg.days, cfg.start_date)
         self.ctx = make_context(cfg.seed, shard, cfg.days, cfg.start_date, shared.geo, shared.catalog,
                                 shared.offsets)
-        self.writer = EventWriter(cfg, shared, shard)
+        self.writer = self.outlet.event_writer(cfg, shared, shard)
         users = user_change_batch(cfg, shard, self.pop)
         self.users = take_rows(users, _user_order(users)) if batch_len(users) else users
         self.user_files: dict[str, int] = {}
@@ -118,7 +165,7 @@ class ShardStream:
                 slots = b["ingested"] // cfg.slot_ms
                 files = [(user_path(int(slots[a]) * cfg.slot_ms, self.shard, cfg.fmt), a, z)
                          for a, z in _runs(slots)]
-                self.writer.submit(_render_user_files, cfg, self.shared, self.pop, b, files)
+                self.writer.submit(self.outlet.render_users, cfg, self.shared, self.pop, b, files)
                 self.user_files.update({rel: z - a for rel, a, z in files})
         self.cursor = until_ms
         return written
@@ -147,13 +194,15 @@ class StreamConfig:
     until_ms: int | None = None
     duration_s: float | None = None
     quiet: bool = False
+    kafka_bootstrap_servers: str | None = None
 
 
 class StreamGenerator:
     """The long-lived stream: simulated clock, per-shard caches, slot emission."""
 
-    def __init__(self, scfg: StreamConfig, log=None) -> None:
+    def __init__(self, scfg: StreamConfig, log=None, outlet: Outlet | None = None) -> None:
         self.scfg = scfg
+        self.outlet = outlet or FileOutlet()
         self.cfg = dataclasses.replace(scfg.run, arrived_from_ms=scfg.start_at_ms, arrived_until_ms=None)
         self.log = log or (lambda msg: None)
         self.stop_requested = False
@@ -171,7 +220,8 @@ class StreamGenerator:
             write_text_gz(cfg.out, media_path(cfg.fmt), catalog_jsonl(self.shared.catalog), level=6)
         else:
             atomic_write(cfg.out, media_path(cfg.fmt), parquet_bytes(catalog_table(self.shared.catalog)))
-        self.shards = [ShardStream(cfg, self.shared, s, self.scfg.start_at_ms) for s in range(cfg.shards)]
+        self.shards = [ShardStream(cfg, self.shared, s, self.scfg.start_at_ms, self.outlet)
+                       for s in range(cfg.shards)]
         import pyarrow as pa
         atomic_write(cfg.out, "_truth/users.parquet",
                      parquet_bytes(pa.concat_tables([truth_table(cfg, s.pop, s.act) for s in self.shards])))
@@ -208,7 +258,8 @@ class StreamGenerator:
             if due > self.cursor:
                 n = self.emit_until(due)
                 behind = (time.monotonic() - t0) - (due - scfg.start_at_ms) / 1000.0 / scfg.speed
-                self.log(f"{ms_to_datetime(due):%Y-%m-%d %H:%M} simulated: landed {n} view-event lines "
+                verb = "landed" if isinstance(self.outlet, FileOutlet) else "published"
+                self.log(f"{ms_to_datetime(due):%Y-%m-%d %H:%M} simulated: {verb} {n} view-event lines "
                          f"({max(0.0, behind):.1f}s after the slot closed)")
                 if due >= end_ms:
                     break
@@ -226,11 +277,12 @@ class StreamGenerator:
         """Wait for writes; write the run's manifest (covering ``[start_at, cursor)``)."""
         for s in self.shards:
             s.close()
+        self.outlet.close()
         if self.cursor <= self.scfg.start_at_ms:
             return None
         cfg = dataclasses.replace(self.cfg, arrived_until_ms=self.cursor)
-        manifest = build_manifest(cfg, [s.result() for s in self.shards], self.shared.catalog.n)
-        name = (f"_manifests/view_events__{window_label(cfg.arrived_from_ms, 'start')}__"
+        manifest = self.outlet.annotate(build_manifest(cfg, [s.result() for s in self.shards], self.shared.catalog.n))
+        name = (f"{self.outlet.manifest_dir}/view_events__{window_label(cfg.arrived_from_ms, 'start')}__"
                 f"{window_label(cfg.arrived_until_ms, 'end')}.json")
         write_json(cfg.out, name, manifest)
         return manifest
@@ -254,6 +306,9 @@ def build_parser() -> OneLineParser:
     p.add_argument("--duration", type=float, help="stop after this many real seconds")
     p.add_argument("--shard-size", type=int, default=500_000, help="users per shard (changes output)")
     p.add_argument("--quiet", action="store_true", help="no per-slot log lines")
+    p.add_argument("--kafka-bootstrap-servers", metavar="HOST:PORT",
+                   help="publish view events and user changes to Kafka (topics view_events, users) "
+                        "instead of writing their files; --out keeps the catalog, truth and manifest")
     return p
 
 
@@ -271,6 +326,8 @@ def config_from_args(argv: list[str] | None = None) -> StreamConfig:
         p.error(f"--flush-minutes must divide 60 (got {a.flush_minutes})")
     if a.duration is not None and a.duration <= 0:
         p.error(f"--duration must be > 0 (got {a.duration})")
+    if a.kafka_bootstrap_servers is not None and a.format != "jsonl":
+        p.error("--kafka-bootstrap-servers needs --format jsonl (records travel as JSON lines)")
     try:
         start = parse_date(a.start_date)
     except ValueError:
@@ -297,7 +354,7 @@ def config_from_args(argv: list[str] | None = None) -> StreamConfig:
     run_cfg = RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults, out=out,
                         fmt=a.format, flush_minutes=a.flush_minutes, shard_size=a.shard_size, quiet=True)
     return StreamConfig(run=run_cfg, start_at_ms=start_at, speed=a.speed, until_ms=bounds["--until"],
-                        duration_s=a.duration, quiet=a.quiet)
+                        duration_s=a.duration, quiet=a.quiet, kafka_bootstrap_servers=a.kafka_bootstrap_servers)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,7 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(f"stream_events: {msg}", file=sys.stderr, flush=True)
 
-    gen = StreamGenerator(scfg, log=None if scfg.quiet else log)
+    outlet, fatal = None, ()
+    if scfg.kafka_bootstrap_servers:
+        from .publish import KafkaOutlet, KafkaPublisher, PublishError  # the Kafka client only where used
+        outlet, fatal = KafkaOutlet(KafkaPublisher(scfg.kafka_bootstrap_servers)), (PublishError,)
+    gen = StreamGenerator(scfg, log=None if scfg.quiet else log, outlet=outlet)
 
     def _stop(signum, frame):  # noqa: ARG001
         gen.stop_requested = True
@@ -315,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return _run(scfg, gen, log)
+    except fatal as exc:  # a record the broker never acknowledged: one line, exit 1
+        print(f"stream_events: error: {exc}", file=sys.stderr, flush=True)
+        return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

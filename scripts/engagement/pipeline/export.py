@@ -42,7 +42,8 @@ from engagement.snapshot import (
 #: The marts the dashboard reads, in the order they are exported. Missing ones are
 #: skipped (listed under "missing" in ``_snapshot.json``); ``pipeline_runs`` is the
 #: stream runner's freshness log (written by Python, declared as the dbt source
-#: ``pipeline.pipeline_runs``; a batch-built warehouse has none).
+#: ``pipeline.pipeline_runs``; a batch-built warehouse has none), ``pipeline_consumer_lag`` its
+#: broker-mode sibling (the landing sink's lag per partition).
 DASHBOARD_MODELS: tuple[str, ...] = (
     "fct_active_user_fast",
     "agg_daily_segment_engagement",
@@ -55,6 +56,7 @@ DASHBOARD_MODELS: tuple[str, ...] = (
     "agg_playback_starts_per_minute",
     "dim_activity_day",
     "pipeline_runs",
+    "pipeline_consumer_lag",
 )
 
 _WAREHOUSE_SCHEMA = "main"

@@ -20,6 +20,8 @@ from engagement.cli import DEMO_DATA_SET, OneLineParser, add_generation_options
 from engagement.pipeline.dbt import DbtTarget
 from engagement.stream.lock import LockHeld, WarehouseLock
 from engagement.stream.runner import DEFAULT_EXCLUDE, DEFAULT_SELECT, RunnerConfig, StreamRunner
+from engagement.kafka.clients import DEFAULT_PARTITIONS
+from engagement.stream.broker_mode import BrokerStack
 from engagement.stream.supervisor import GeneratorSupervisor
 
 PROG = "run_stream"
@@ -53,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="...or when this many minutes have passed since the last core rebuild "
                              "(default 10; 0: only by count); the first batch always rebuilds them")
     parser.add_argument("--no-export", action="store_true", help="do not refresh the dashboard snapshot")
+    broker = parser.add_argument_group("ingestion (--mode broker: devices -> Kafka topic -> sink -> landing zone)")
+    broker.add_argument("--mode", choices=("files", "broker"), default="files",
+                        help="files: the generator writes the landing files (default); broker: it publishes "
+                             "to a broker and the landing sink writes them")
+    broker.add_argument("--partitions", type=int, default=DEFAULT_PARTITIONS,
+                        help=f"partitions per topic when the topics are created (default {DEFAULT_PARTITIONS})")
+    broker.add_argument("--sink-roll-seconds", type=float, default=5.0,
+                        help="the sink lands a file once it is this old (default 5)")
     gen = parser.add_argument_group("stream generator (with --with-generator)")
     gen.add_argument("--with-generator", action="store_true",
                      help="also run engagement-stream-events into --landing-dir (stopped on exit)")
@@ -69,6 +79,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--interval and --duration must be > 0 and --max-attempts >= 1")
     if args.core_every_batches < 0 or args.core_every_minutes < 0:
         parser.error("--core-every-batches and --core-every-minutes must be >= 0")
+    if args.partitions < 1 or args.sink_roll_seconds <= 0:
+        parser.error("--partitions must be >= 1 and --sink-roll-seconds > 0")
     if args.max_batches is not None and args.max_batches < 1:
         parser.error(f"--max-batches must be >= 1 (got {args.max_batches})")
     for parent in [args.duckdb_path, *args.duckdb_path.parents]:
@@ -105,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     landing = args.landing_dir.resolve()
     target = DbtTarget(duckdb_path=duckdb_path, landing_dir=landing,
                        target_path=(args.target_path or duckdb_path.parent / "target").resolve())
+    stack = BrokerStack(args, landing, duckdb_path.parent, out) if args.mode == "broker" else None
     cfg = RunnerConfig(target=target, interval_s=args.interval, duration_s=args.duration,
                        max_batches=args.max_batches, select=args.select, exclude=args.exclude,
                        max_attempts=args.max_attempts, backoff_s=args.backoff,
                        dashboard_dir=args.dashboard_dir, export=not args.no_export,
-                       core_every_batches=args.core_every_batches, core_every_s=args.core_every_minutes * 60)
+                       core_every_batches=args.core_every_batches, core_every_s=args.core_every_minutes * 60,
+                       consumer_lag_dir=stack.sink_state_dir if stack is not None else None)
     runner = StreamRunner(cfg, out=out)
     interrupts = {"n": 0}
 
@@ -123,7 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = None
     status = 0
     try:
-        if args.with_generator:
+        history_end = None
+        if stack is not None:  # broker mode: broker, sink (and the publishing generator)
+            supervisor = stack
+            if args.with_generator:
+                history_end = supervisor.land_history()  # before the handlers: Ctrl-C here aborts
+        elif args.with_generator:
             supervisor = GeneratorSupervisor(args, landing, duckdb_path.parent / "stream_generator.log", out)
             history_end = supervisor.land_history()  # before the handlers: Ctrl-C here aborts
         signal.signal(signal.SIGINT, _on_signal)
@@ -133,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         out(f"runner: dbt {' '.join(cfg.dbt_args())} every {cfg.interval_s:g}s on {duckdb_path} "
             f"(lock {lock.path}); the core marts too on the first batch, then every "
             f"{cfg.core_every_batches or '-'} batches / {f'{args.core_every_minutes:g}' if args.core_every_minutes else '-'} minutes")
-        if supervisor is not None:
+        if stack is not None:
+            stack.watch(lambda code, name: _generator_exited(code, runner, out, name))
+        elif supervisor is not None:
             supervisor.watch(lambda code: _generator_exited(code, runner, out))
         runner.loop()
     except KeyboardInterrupt:
@@ -150,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def _generator_exited(code: int, runner: StreamRunner, out) -> None:
-    """Stop the runner (after its batch) when the generator dies."""
+def _generator_exited(code: int, runner: StreamRunner, out, name: str = "stream generator") -> None:
+    """Stop the runner (after its batch) when the generator (or, in broker mode, the sink) dies."""
     if not runner.stop_event.is_set():
-        out(f"stream generator exited ({code}); stopping after the current batch")
+        out(f"{name} exited ({code}); stopping after the current batch")
         runner.request_stop()
 
 

@@ -12,7 +12,9 @@ batches before it: the ingest batches staging had not loaded before the build an
 loaded after it, their view-event files (from the file manifest, with each file's
 landing time) and their clean records. Those ingest batches are pruned by id, so the
 cost does not grow with history. A row that cannot be written (another process holds
-the warehouse) is kept and written with the next batch that can.
+the warehouse) is kept and written with the next batch that can. In broker mode the
+landing sink's lag per partition, read before the build, is written with the row to a
+sibling table (:mod:`.consumer_lag`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engagement.ingest.layout import INGEST_SUBDIR
+
+if TYPE_CHECKING:
+    from engagement.kafka.lag import LagSnapshot
 
 PIPELINE_RUNS_DDL = """
 create table if not exists main.pipeline_runs (
@@ -105,7 +111,7 @@ class RunLog:
     def __init__(self, duckdb_path: Path, landing_dir: Path) -> None:
         self.duckdb_path = duckdb_path
         self.landing_dir = landing_dir
-        self._unwritten: list[BatchRecord] = []
+        self._unwritten: list[tuple[BatchRecord, LagSnapshot | None]] = []
         self._staged_before: int | None = None
 
     def _connect(self):
@@ -148,27 +154,32 @@ class RunLog:
             con.execute("insert into main.pipeline_runs (batch_id, started_at, status, attempts) "
                         "values (?, ?, 'running', 0)", [batch_id, started_at])
 
-    def record(self, rec: BatchRecord) -> None:
-        """Measure what the batch made visible and write its outcome (kept for later if the warehouse is held)."""
+    def record(self, rec: BatchRecord, consumer_lag: LagSnapshot | None = None) -> None:
+        """Measure what the batch made visible and write its outcome (kept for later if the warehouse
+        is held); in broker mode also the sink's lag snapshot read before the build
+        (``pipeline_consumer_lag``)."""
         try:
             with self._connect() as con:
                 if rec.status == "success":
                     self._measure(con, rec)
                 self._flush(con)
-                self._write(con, rec)
+                self._write(con, rec, consumer_lag)
         except Exception as exc:  # noqa: BLE001 (the row must not be lost: written with the next batch)
             if "lock" not in str(exc).lower():
                 raise
-            self._unwritten.append(rec)
+            self._unwritten.append((rec, consumer_lag))
 
     def _flush(self, con) -> None:
         while self._unwritten:
-            self._write(con, self._unwritten.pop(0))
+            self._write(con, *self._unwritten.pop(0))
 
     @staticmethod
-    def _write(con, rec: BatchRecord) -> None:
+    def _write(con, rec: BatchRecord, consumer_lag: LagSnapshot | None = None) -> None:
         con.execute("delete from main.pipeline_runs where batch_id = ?", [rec.batch_id])
         con.execute(f"insert into main.pipeline_runs values ({', '.join('?' * 17)})", rec.values())
+        if consumer_lag is not None:
+            from engagement.stream.consumer_lag import insert_consumer_lag
+            insert_consumer_lag(con, rec.batch_id, consumer_lag, rec.finished_at)
 
     def _measure(self, con, rec: BatchRecord) -> None:
         before = self._staged_before if self._staged_before is not None else 0

@@ -16,7 +16,9 @@ from pathlib import Path
 from engagement import settings
 from engagement.pipeline.build import ingest_and_build
 from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt, release_warehouse
+from engagement.kafka.lag import read_lag
 from engagement.pipeline.export import export_dashboard_snapshot
+from engagement.stream.consumer_lag import broker_lag_text, freshest_event_to_visible
 from engagement.stream.runlog import BatchRecord, RunLog, utcnow
 
 # The real-time marts and everything upstream (sources, staging, fct_view_events, dim_media),
@@ -55,6 +57,7 @@ class RunnerConfig:
     core_every_batches: int = 10
     core_every_s: float = 600.0
     core_select: Sequence[str] = CORE_SELECT
+    consumer_lag_dir: Path | None = None  # broker mode: the landing sink's state folder (lag.json)
 
     def dbt_args(self, core: bool = False) -> list[str]:
         """The dbt command of one micro-batch (``core``: with the dashboard's core marts too)."""
@@ -82,6 +85,7 @@ class StreamRunner:
         self.out = out
         self.stop_event = threading.Event()
         self.records: list[BatchRecord] = []
+        self.event_lags: list[float] = []  # broker mode: produce of the newest landed record -> visible
         self.run_log = RunLog(cfg.target.duckdb_path, cfg.target.landing_dir)
         #: (batches run before it, monotonic time) of the last successful core batch; None before the first.
         self._last_core: tuple[int, float] | None = None
@@ -106,6 +110,7 @@ class StreamRunner:
         """Build, retrying on failure; record and export. Returns the record."""
         cfg = self.cfg
         started = utcnow()
+        consumer_lag = read_lag(cfg.consumer_lag_dir) if cfg.consumer_lag_dir is not None else None
         attempts, error, begun = 0, None, False
         core = self.core_due()
         while attempts < cfg.max_attempts:
@@ -125,13 +130,18 @@ class StreamRunner:
                     time.sleep(cfg.backoff_s * 2 ** (attempts - 1))
         rec = BatchRecord(batch_id, started, utcnow(), "success" if error is None else "failed", attempts,
                           error=error)
-        self.run_log.record(rec)
+        self.run_log.record(rec, consumer_lag)
         self.records.append(rec)
+        if consumer_lag is not None and rec.status == "success":
+            fresh = freshest_event_to_visible(consumer_lag, rec.finished_at)
+            if fresh is not None:
+                self.event_lags.append(fresh)
         if rec.status == "success" and core:
             self._last_core = (len(self.records) - 1, time.monotonic())  # batches before this one
         if rec.status == "success" and cfg.export:
             self._export(rec, core)
-        self.out(self.batch_line(rec) + ("  +core marts" if core else ""))
+        self.out(self.batch_line(rec) + broker_lag_text(consumer_lag, rec.finished_at)
+                 + ("  +core marts" if core else ""))
         return rec
 
     def _export(self, rec: BatchRecord, core: bool) -> None:
@@ -205,4 +215,8 @@ class StreamRunner:
                      f"max {max(lags):.1f}s")
         text += (f"; batch p50 {statistics.median(durations):.1f}s p95 {percentile(durations, 95):.1f}s "
                  f"max {max(durations):.1f}s")
+        if self.event_lags:
+            lags = self.event_lags
+            text += (f"; event->visible p50 {percentile(lags, 50):.1f}s p95 {percentile(lags, 95):.1f}s "
+                     f"max {max(lags):.1f}s")
         return text

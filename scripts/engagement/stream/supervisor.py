@@ -39,9 +39,10 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def latest_stream_end(landing: Path) -> dt.datetime | None:
-    """End of the newest window a previous stream (or batch) run wrote, from its manifest name."""
+    """End of the newest window a previous stream (or batch) run wrote or published, from its manifest name."""
     ends = []
-    for path in (landing / "_manifests").glob("view_events__*__*.json"):
+    for path in [*(landing / "_manifests").glob("view_events__*__*.json"),
+                 *(landing / "_manifests" / "published").glob("view_events__*__*.json")]:
         label = path.stem.rsplit("__", 1)[-1]
         try:
             ends.append(dt.datetime.strptime(label, "%Y%m%dT%H%MZ"))
@@ -76,8 +77,9 @@ class GeneratorSupervisor:
     """
 
     def __init__(self, args: argparse.Namespace, landing: Path, log_path: Path,
-                 out: Callable[[str], None]) -> None:
+                 out: Callable[[str], None], extra_argv: tuple[str, ...] = ()) -> None:
         self.args = args
+        self.extra_argv = extra_argv  # broker mode: --kafka-bootstrap-servers HOST:PORT
         self.landing = landing
         self.log_path = log_path
         self.out = out
@@ -106,7 +108,8 @@ class GeneratorSupervisor:
         start_at = max(history_end, latest_stream_end(self.landing) or history_end)
         command = [sys.executable, "-m", STREAM_GENERATOR_MODULE, *generation_argv(args),
                    "--out", str(self.landing), "--speed", str(args.speed),
-                   "--flush-minutes", str(args.flush_minutes), "--start-at", f"{start_at:%Y-%m-%dT%H:%M}Z"]
+                   "--flush-minutes", str(args.flush_minutes), "--start-at", f"{start_at:%Y-%m-%dT%H:%M}Z",
+                   *self.extra_argv]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         self.out(f"stream generator: clock from {start_at:%Y-%m-%d %H:%M} UTC at {args.speed:g}x, "

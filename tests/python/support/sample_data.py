@@ -244,11 +244,32 @@ def _pipeline_runs(now: datetime) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _consumer_lag(now: datetime) -> pd.DataFrame:
+    """Broker mode's lag per partition for the last two batches (the page shows the newest)."""
+    rows = []
+    for b in (39, 40):
+        visible = now - timedelta(seconds=30 * (40 - b))
+        for topic, partitions in (("view_events", 4), ("users", 4)):
+            for p in range(partitions):
+                behind = (b + 3 * p) % 7 if topic == "view_events" else 0
+                rows.append({
+                    "batch_id": b, "observed_at": visible - timedelta(seconds=8), "consumer_group": "sample",
+                    "topic": topic, "kafka_partition": p, "committed_offset": 1_000 * b + p,
+                    "end_offset": 1_000 * b + p + behind, "lag_records": behind, "buffered_records": behind,
+                    "oldest_pending_produced_at": visible - timedelta(seconds=11) if behind else None,
+                    "lag_seconds": 3.0 if behind else 0.0,
+                    "newest_landed_produced_at": visible - timedelta(seconds=12 + p),
+                    "visible_at": visible, "event_to_visible_seconds": 12.0 + p,
+                })
+    return pd.DataFrame(rows)
+
+
 def build_sample_warehouse(path: Path, realtime: bool = True, now: datetime | None = None,
                            as_of_dau: int = AS_OF_DAU) -> Path:
     """Write a small DuckDB warehouse with the dashboard's tables to ``path``.
 
-    ``realtime=False`` leaves out the stream-mode tables (intraday marts, pipeline_runs),
+    ``realtime=False`` leaves out the stream-mode tables (intraday marts, pipeline_runs and
+    broker mode's pipeline_consumer_lag),
     as in a warehouse built in batch mode; ``as_of_dau`` changes the as-of day's DAU
     (to see a new snapshot reach the page).
     """
@@ -271,6 +292,7 @@ def build_sample_warehouse(path: Path, realtime: bool = True, now: datetime | No
             "agg_intraday_active_users": _intraday(),
             "agg_playback_starts_per_minute": _per_minute(),
             "pipeline_runs": _pipeline_runs(now),
+            "pipeline_consumer_lag": _consumer_lag(now),
         })
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
