@@ -63,6 +63,8 @@ HASH_KEY_FILE = Setting("ENGAGEMENT_HASH_KEY_FILE", "data/secrets/hash.key",
                         "file holding the hash key; created with a random key on first use (mode 0600)")
 STREAM_DIR = Setting("ENGAGEMENT_STREAM_DIR", "data/stream",
                      "stream mode's folder: its warehouse.duckdb, landing/, target/ and logs")
+AIRFLOW_START_DATE = Setting("ENGAGEMENT_AIRFLOW_START_DATE", "2026-01-01",
+                             "first logical date of the daily Airflow DAG (catchup runs from it)")
 KAFKA_BOOTSTRAP_SERVERS = Setting("ENGAGEMENT_KAFKA_BOOTSTRAP_SERVERS", "",
                                   "broker mode: host:port of a Kafka cluster (empty: start the bundled broker)")
 KAFKA_CONFIG = Setting("ENGAGEMENT_KAFKA_CONFIG", "",
@@ -72,7 +74,7 @@ KAFKA_CONFIG = Setting("ENGAGEMENT_KAFKA_CONFIG", "",
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
     DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, HASH_KEY, HASH_KEY_FILE, STREAM_DIR,
-    KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG,
+    AIRFLOW_START_DATE, KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG,
 )
 
 
@@ -84,6 +86,11 @@ def stream_duckdb_path(environ: Mapping[str, str] | None = None) -> Path:
 def stream_landing_dir(environ: Mapping[str, str] | None = None) -> Path:
     """Stream mode's landing zone: ``$ENGAGEMENT_STREAM_DIR/landing``."""
     return STREAM_DIR.path(environ) / "landing"
+
+
+def stream_dashboard_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Stream mode's dashboard snapshots: ``$ENGAGEMENT_STREAM_DIR/dashboard`` (never the batch folder)."""
+    return STREAM_DIR.path(environ) / "dashboard"
 
 
 def by_name(name: str) -> Setting:

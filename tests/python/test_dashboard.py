@@ -229,3 +229,58 @@ def test_a_new_snapshot_shows_on_the_next_run(monkeypatch, tmp_path) -> None:
     export_dashboard_snapshot(warehouse, tmp_path / "dash")
     at.run()
     assert _metrics(at)["DAU"] == "13,579"
+
+
+def test_warm_up_is_shaded_and_named(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    trend = _chart_specs(at)[0]
+    shapes = trend["layout"].get("shapes", [])
+    assert len(shapes) == 1
+    warm_up_end = sample_data.FIRST_DAY + timedelta(days=sample_data.WARM_UP_DAYS - 1)
+    assert str(shapes[0]["x1"]).startswith(warm_up_end.isoformat())
+    captions = " ".join(c.value for c in at.caption)
+    assert f"shaded up to {warm_up_end:%Y-%m-%d}: the MAU warm-up" in captions
+
+
+def test_outside_stream_mode_the_partial_day_is_replayed_history_not_anomalies(monkeypatch, tmp_path) -> None:
+    """A batch build has the real-time marts but no pipeline_runs: its newest day is where the data ends."""
+    warehouse = sample_data.build_sample_warehouse(tmp_path / "w.duckdb")
+    export_dashboard_snapshot(warehouse, tmp_path / "dash", models=tuple(
+        model for model in dashboard_data_models() if model != "pipeline_runs"))
+    loaded = dashboard_data.load_dashboard_data(current_snapshot(tmp_path / "dash"))
+    assert not loaded.is_stream
+    judged = dashboard_data.judged_minutes(loaded)
+    days = {minute.date() for minute in judged["minute_start"]}
+    assert days == {sample_data.INTRADAY_DAY - timedelta(days=1)}  # not the partial newest day
+    assert sample_data.ANOMALY_MINUTE.date() == sample_data.INTRADAY_DAY
+    at = _app(monkeypatch, tmp_path / "dash")
+    names = [trace.get("name", "") for spec in _chart_specs(at) for trace in spec["data"]]
+    assert [name for name in names if name.startswith("Anomaly")] == ["Anomaly (0)"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Replayed history, not live" in captions and "0 anomalous minutes on complete days" in captions
+
+
+def dashboard_data_models() -> tuple[str, ...]:
+    from engagement.pipeline.export import DASHBOARD_MODELS
+
+    return DASHBOARD_MODELS
+
+
+def test_the_date_range_narrows_the_trend_and_growth(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    first = sample_data.FIRST_DAY + timedelta(days=30)
+    last = sample_data.FIRST_DAY + timedelta(days=35)
+    at.date_input(key="date_range").set_value((first, last)).run()
+    assert not at.exception
+    trend, growth = _chart_specs(at)[0], _chart_specs(at)[1]
+    dau = next(t for t in trend["data"] if t["name"] == "DAU")
+    assert [x[:10] for x in dau["x"]] == [(first + timedelta(days=i)).isoformat() for i in range(6)]
+    assert len(growth["data"][0]["x"]) == 6
+    assert _metrics(at)["DAU"] == f"{sample_data.AS_OF_DAU:,}"  # the KPIs keep the as-of day
+
+
+def test_tables_have_csv_downloads(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download retention by cohort (CSV)" in labels
+    assert any(label.startswith("Download segments by") for label in labels)

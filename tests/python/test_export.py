@@ -191,3 +191,20 @@ def test_if_stale_exports_only_a_warehouse_newer_than_current(tmp_path, capsys) 
     later = (dash / "CURRENT").stat().st_mtime + 5
     os.utime(warehouse, (later, later))
     assert export.main(args) == 0 and current_snapshot_dir(dash) != first
+
+
+def test_if_stale_re_exports_a_snapshot_of_another_warehouse(tmp_path, capsys) -> None:
+    """A snapshot of the stream's warehouse (or an older one without provenance) is stale for the batch one."""
+    dash = tmp_path / "dash"
+    batch = _warehouse(tmp_path / "batch.duckdb")
+    stream = _warehouse(tmp_path / "stream.duckdb", ("fct_active_user_fast",))
+    export_dashboard_snapshot(stream, dash, {"source": "stream_runner"})
+    assert export.is_stale(stream, dash) is False
+    assert export.is_stale(batch, dash), "CURRENT came from another warehouse"
+    args = ["--duckdb-path", str(batch), "--dashboard-dir", str(dash), "--if-stale"]
+    assert export.main(args) == 0 and "2 models" in capsys.readouterr().out
+    document = json.loads((current_snapshot_dir(dash) / "_snapshot.json").read_text())
+    assert document["warehouse"] == str(batch.resolve())
+    del document["warehouse"]
+    (current_snapshot_dir(dash) / "_snapshot.json").write_text(json.dumps(document))
+    assert export.is_stale(batch, dash), "a snapshot that does not say where it came from"

@@ -9,7 +9,10 @@ directly against the marts:
 * at month and week grain they are the value on the period's last day (never a sum);
 * dau by day and user__country equals active users counted by current profile country;
 * watch_time_hours equals the sum of fct_daily_activity.time_spent_seconds;
-* completion_rate by media__genre equals completed playbacks / playbacks.
+* completion_rate by media__genre equals completed playbacks / playbacks;
+* new_users at week and month grain is the period's count (the sum of its days);
+* the saved queries return the newest periods first under ``--limit`` and flag the
+  partial ones with dim_activity_day's is_complete_* columns.
 
 ``mf`` reads ``<project dir>/target/semantic_manifest.json`` and has no
 ``--target-path`` option, so the tests point it (DBT_PROJECT_DIR and the working
@@ -67,9 +70,16 @@ class SemanticLayer:
 
     def query(self, metrics: list[str], group_by: list[str], *extra: str) -> list[dict[str, str]]:
         """Run ``mf query`` and return its rows (column name -> text), as written by --csv."""
+        return self.run_query(["--metrics", ",".join(metrics), "--group-by", ",".join(group_by), *extra])
+
+    def saved_query(self, name: str, *extra: str) -> list[dict[str, str]]:
+        """Run ``mf query --saved-query name`` and return its rows."""
+        return self.run_query(["--saved-query", name, *extra])
+
+    def run_query(self, arguments: list[str]) -> list[dict[str, str]]:
+        """Run ``mf query <arguments>`` and return its rows, in the order mf wrote them."""
         output = self.project / f"result_{len(list(self.project.glob('result_*.csv')))}.csv"
-        command = [str(MF), "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by)]
-        command += ["--csv", str(output), "--quiet", *extra]
+        command = [str(MF), "query", *arguments, "--csv", str(output), "--quiet"]
         environment = {
             **os.environ,
             **DbtTarget(duckdb_path=self.warehouse, landing_dir=self.landing).environment(),
@@ -231,3 +241,51 @@ def test_completion_rate_by_genre(semantic_layer: SemanticLayer) -> None:
         rate, playbacks = expected[row["media__genre"]]
         assert int(row["playbacks"]) == playbacks
         assert _number(row["completion_rate"]) == pytest.approx(rate, abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_new_users_at_coarser_grains_is_the_period_count(semantic_layer: SemanticLayer, grain: str) -> None:
+    """Weekly new users = users whose first active day is in the ISO week (not the last day's count)."""
+    rows = semantic_layer.query(["new_users"], [f"metric_time__{grain}"])
+    from_mf = {_day(row[f"metric_time__{grain}"]): int(row["new_users"]) for row in rows}
+    expected = dict(
+        semantic_layer.sql(
+            f"""
+            select cast(date_trunc('{grain}', first_activity_date) as date), count(*)
+            from (select user_id, min(activity_date) as first_activity_date
+                  from fct_daily_activity where is_active group by 1)
+            group by 1
+            """
+        )
+    )
+    assert len(expected) >= 2 and max(expected.values()) > 0
+    assert from_mf == expected
+
+
+def test_saved_queries_return_the_newest_periods_first_with_completeness(semantic_layer: SemanticLayer) -> None:
+    calendar = semantic_layer.sql(
+        "select activity_date, week_start_date, is_complete_day, is_complete_week from dim_activity_day"
+    )
+    newest_day = max(row[0] for row in calendar)
+    complete_day = {row[0]: row[2] for row in calendar}
+    complete_week = {row[1]: row[3] for row in calendar}
+    # The generated data ends at the end of its last day's arrivals: some day is complete, and
+    # the day of the data clock is not (its midnight has not passed).
+    assert complete_day[newest_day] is False and any(complete_day.values())
+
+    days = semantic_layer.saved_query("daily_active_users", "--limit", "3")
+    assert [_day(row["metric_time__day"]) for row in days] == sorted(complete_day, reverse=True)[:3]
+    assert [row["activity_day__is_complete_day"].lower() for row in days] == [
+        str(complete_day[_day(row["metric_time__day"])]).lower() for row in days
+    ]
+
+    weeks = semantic_layer.saved_query("weekly_new_users", "--limit", "2")
+    assert [_day(row["metric_time__week"]) for row in weeks] == sorted(complete_week, reverse=True)[:2]
+    assert weeks[0]["activity_day__is_complete_week"].lower() == "false"
+
+    only_complete = semantic_layer.query(
+        ["new_users"], ["metric_time__week"], "--where", "{{ Dimension('activity_day__is_complete_week') }}"
+    )
+    assert {_day(row["metric_time__week"]) for row in only_complete} == {
+        week for week, complete in complete_week.items() if complete
+    }

@@ -102,6 +102,34 @@ def _snapshot(path: Path) -> dict[str, list[tuple]]:
         return out
 
 
+def test_core_marts_are_rebuilt_on_the_first_batch_then_every_n_batches(tmp_path):
+    calls = []
+    runner = _runner(tmp_path, calls.append, core_every_batches=2, core_every_s=0)
+    for batch_id in range(1, 6):
+        runner.run_batch(batch_id)
+    with_core = ["+fct_active_user_fast" in args for args in calls]
+    assert with_core == [True, False, True, False, True]
+    assert all("+tag:realtime" in args for args in calls)
+
+
+def test_core_marts_are_rebuilt_after_m_seconds_and_retried_until_a_batch_succeeds(tmp_path):
+    calls = []
+
+    def fails_once(args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise DbtError("simulated failure")
+
+    runner = _runner(tmp_path, fails_once, max_attempts=1, core_every_batches=0, core_every_s=3600)
+    for batch_id in range(1, 4):
+        runner.run_batch(batch_id)
+    # The first (core) batch failed, so the second is core again; the third is within the hour.
+    assert ["+fct_active_user_fast" in args for args in calls] == [True, True, False]
+    runner._last_core = (runner._last_core[0], runner._last_core[1] - 3600)
+    runner.run_batch(4)
+    assert "+fct_active_user_fast" in calls[-1]
+
+
 STREAM_BATCHES = 3
 
 
@@ -135,6 +163,11 @@ def test_stream_end_to_end_records_freshness(streamed):
         pulse = con.execute("select count(*), sum(playback_starts) from agg_playback_starts_per_minute").fetchone()
     assert later[0] > 0 and later[1] >= 2          # the stream kept adding events batch after batch
     assert pulse[0] > 0 and pulse[1] > 0
+    # The first batch also built the core marts: stream mode has DAU/WAU/MAU for the dashboard.
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*), max(mau) from fct_active_user_fast").fetchone()[1] > 0
+    batch_lines = [line for line in stdout.splitlines() if line.startswith("batch ")]
+    assert len(batch_lines) == STREAM_BATCHES and batch_lines[0].endswith("+core marts")
 
 
 def test_failed_mid_batch_then_retry_equals_clean_build(streamed, tmp_path):

@@ -9,7 +9,8 @@ served, the page re-reads CURRENT every ``$ENGAGEMENT_DASHBOARD_REFRESH_SECONDS`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,7 +25,9 @@ from engagement.dashboard.data import (
     cohort_matrix,
     dashboard_dir_from_env,
     growth_frame,
+    incomplete_weeks,
     intraday_dau,
+    judged_minutes,
     kpis,
     load_dashboard_data,
     pipeline_health,
@@ -32,6 +35,7 @@ from engagement.dashboard.data import (
     snapshot_age_seconds,
     viewing_matrix,
     viewing_platforms,
+    warm_up_end,
 )
 from engagement.snapshot import current_snapshot
 
@@ -84,6 +88,38 @@ def _chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
 
 
+def _csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    """A CSV download of ``frame`` (what the table beside it shows)."""
+    st.download_button(f"Download {name} (CSV)", frame.to_csv(index=False).encode("utf-8"),
+                       file_name=f"{name.replace(' ', '_')}.csv", mime="text/csv", key=key)
+
+
+def apply_date_range(data: DashboardData, first: date, last: date) -> DashboardData:
+    """The daily and weekly frames restricted to ``first``..``last`` (the KPIs keep the as-of day)."""
+    days = data.activity["activity_date"].map(lambda d: pd.Timestamp(d).date())
+    weeks = (data.weekly_lifecycle["week_start_date"].map(lambda d: pd.Timestamp(d).date())
+             if "week_start_date" in data.weekly_lifecycle.columns and not data.weekly_lifecycle.empty else None)
+    weekly = data.weekly_lifecycle
+    if weeks is not None:
+        weekly = weekly[(weeks <= last) & (weeks + pd.Timedelta(days=6) >= first)]
+    in_progress = data.in_progress_day if data.in_progress_day and first <= data.in_progress_day <= last else None
+    return replace(data, activity=data.activity[(days >= first) & (days <= last)], weekly_lifecycle=weekly,
+                   in_progress_day=in_progress)
+
+
+def render_date_range(data: DashboardData) -> DashboardData:
+    """A date-range picker above the trend and growth charts; returns the data they draw."""
+    if data.activity.empty:
+        return data
+    first = pd.Timestamp(data.activity["activity_date"].min()).date()
+    last = pd.Timestamp(data.activity["activity_date"].max()).date()
+    picked = st.date_input("Date range (trend and growth)", (first, last), min_value=first, max_value=last,
+                           key="date_range")
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+        return apply_date_range(data, picked[0], picked[1])
+    return data  # half-picked: wait for the second date
+
+
 def render_header(data: DashboardData) -> None:
     snapshot = data.snapshot
     age = snapshot_age_seconds(snapshot)
@@ -132,8 +168,12 @@ def render_trend_and_growth(data: DashboardData) -> None:
         if data.activity.empty:
             st.info("No daily activity in this snapshot.")
         else:
-            st.caption("DAU / WAU / MAU per UTC day (left axis); stickiness = DAU / MAU (right axis)")
-            _chart(charts.activity_trend(data.activity, data.in_progress_day is not None), "trend")
+            warm_up = warm_up_end(data)
+            st.caption("DAU / WAU / MAU per UTC day (left axis); stickiness = DAU / MAU (right axis)"
+                       + (f"; shaded up to {warm_up:%Y-%m-%d}: the MAU warm-up (not a real drop)" if warm_up else "")
+                       + (f"; {data.in_progress_day:%Y-%m-%d} is still in progress and not drawn"
+                          if data.in_progress_day is not None else ""))
+            _chart(charts.activity_trend(data.activity, data.in_progress_day is not None, warm_up), "trend")
     with right:
         st.subheader("Growth accounting")
         if data.activity.empty and data.weekly_lifecycle.empty:
@@ -146,8 +186,10 @@ def render_trend_and_growth(data: DashboardData) -> None:
         if growth.empty:
             st.info("No growth accounting in this snapshot.")
         else:
+            partial = sorted(incomplete_weeks(data)) if grain == "Weekly" else []
             st.caption("New, retained and resurrected users up; churned users down; "
-                       "quick ratio = (new + resurrected) / churned (right axis)")
+                       "quick ratio = (new + resurrected) / churned (right axis)"
+                       + (f"; faded: the week of {partial[-1]:%Y-%m-%d} is not complete yet" if partial else ""))
             _chart(charts.growth_accounting(growth, "day" if grain == "Daily" else "week"), "growth")
 
 
@@ -161,6 +203,15 @@ def render_retention(data: DashboardData) -> None:
         else:
             st.caption("Share of each weekly first-activity cohort active in week N after it")
             _chart(charts.cohort_heatmap(matrix), "cohorts")
+        summary = data.cohort_summary
+        if not summary.empty and "d1_retention_rate" in summary.columns:
+            table = summary.rename(columns={
+                "cohort_start": "Cohort week", "cohort_size": "Users", "d1_retention_rate": "D1",
+                "d7_retention_rate": "D7", "d14_retention_rate": "D14", "d28_retention_rate": "D28"})
+            with st.expander("D1 / D7 / D14 / D28 retention by cohort (empty: the day is not complete yet)"):
+                st.dataframe(table, hide_index=True, key="retention_table", column_config={
+                    name: st.column_config.NumberColumn(format="percent") for name in ("D1", "D7", "D14", "D28")})
+                _csv_button(table, "retention by cohort", "retention_csv")
     with right:
         histogram = data.l28_histogram
         st.subheader("Days active in the last 28 days")
@@ -213,6 +264,7 @@ def _render_segments(data: DashboardData) -> None:
                 "MAU": st.column_config.NumberColumn(format="localized"),
                 "Stickiness": st.column_config.NumberColumn(format="%.1f%%"),
             })
+            _csv_button(table, f"segments by {label.lower()}", "segments_csv")
 
 
 def _render_viewing(data: DashboardData) -> None:
@@ -240,12 +292,19 @@ def render_intraday(data: DashboardData) -> None:
         if per_minute.empty:
             st.info("No intraday data yet.")
         else:
-            anomalies = int(per_minute["is_anomaly"].fillna(False).astype(bool).sum())
+            judged = judged_minutes(data)
+            anomalies = int(judged["is_anomaly"].fillna(False).astype(bool).sum())
             last = per_minute.iloc[-1]
-            st.caption(f"Last minute {pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC: "
-                       f"{int(last['playback_starts']):,} starts; {anomalies} anomalous minutes "
-                       "(|z| against the same hour of the previous 7 days)")
-            _chart(charts.playback_pulse(per_minute), "pulse")
+            if data.is_stream:
+                st.caption(f"Last minute {pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC: "
+                           f"{int(last['playback_starts']):,} starts; {anomalies} anomalous minutes "
+                           "(|z| against the same hour of the previous 7 days)")
+            else:
+                st.caption(f"Replayed history, not live: the last 24 h of the batch data, up to "
+                           f"{pd.Timestamp(last['minute_start']):%Y-%m-%d %H:%M} UTC. {anomalies} anomalous "
+                           f"minutes on complete days ({len(per_minute) - len(judged):,} minutes of the "
+                           "partial newest day are not judged: the data ends there). Live in `make stream`.")
+            _chart(charts.playback_pulse(per_minute, judged), "pulse")
     with right:
         st.subheader("DAU so far, by hour")
         options = {"total": "Total", "platform": "Platform", "country": "Country"}
@@ -348,7 +407,7 @@ def render_page(dashboard_dir: Path) -> None:
         data = _cached_data(str(snapshot.folder), snapshot)
     render_header(data)
     render_kpis(data)
-    render_trend_and_growth(data)
+    render_trend_and_growth(render_date_range(data))
     render_retention(data)
     render_segments_and_viewing(data)
     render_intraday(data)

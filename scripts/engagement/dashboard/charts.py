@@ -26,8 +26,15 @@ def _layout(fig: go.Figure, height: int = HEIGHT, **kwargs) -> go.Figure:
     return fig
 
 
-def activity_trend(activity: pd.DataFrame, in_progress: bool) -> go.Figure:
-    """DAU, WAU and MAU (left axis) with stickiness DAU/MAU (right axis, %)."""
+WARM_UP_LABEL = "warm-up: MAU window not yet full"
+
+
+def activity_trend(activity: pd.DataFrame, in_progress: bool, warm_up_end=None) -> go.Figure:
+    """DAU, WAU and MAU (left axis) with stickiness DAU/MAU (right axis, %).
+
+    ``warm_up_end`` (a date): the days up to it are shaded, since MAU there counts only the
+    days seen so far and stickiness starts near 100%.
+    """
     frame = activity.iloc[:-1] if in_progress and len(activity) > 1 else activity
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for column, name in (("mau", "MAU"), ("wau", "WAU"), ("dau", "DAU")):
@@ -45,16 +52,23 @@ def activity_trend(activity: pd.DataFrame, in_progress: bool) -> go.Figure:
     fig.update_yaxes(title_text="users", rangemode="tozero", secondary_y=False, tickformat=",")
     fig.update_yaxes(title_text="stickiness", rangemode="tozero", secondary_y=True, showgrid=False,
                      ticksuffix="%", tickformat=".0f")
+    if warm_up_end is not None and not frame.empty:
+        fig.add_vrect(x0=pd.Timestamp(frame["activity_date"].iloc[0]), x1=pd.Timestamp(warm_up_end),
+                      fillcolor="gray", opacity=0.12, line_width=0, layer="below",
+                      annotation_text=WARM_UP_LABEL, annotation_position="top left")
     return _layout(fig)
 
 
 def growth_accounting(growth: pd.DataFrame, period_label: str) -> go.Figure:
     """New, retained, resurrected stacked up; churned down (negative); quick ratio on the right."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
+    complete = growth["is_complete"] if "is_complete" in growth.columns else pd.Series(True, index=growth.index)
+    opacity = [1.0 if bool(ok) else 0.35 for ok in complete]  # a period the data has not finished: faded
     for column, name in (("retained", "Retained"), ("new", "New"), ("resurrected", "Resurrected"),
                          ("churned", "Churned")):
         fig.add_trace(
-            go.Bar(x=growth["period"], y=growth[column], name=name, marker_color=COLORS[column]),
+            go.Bar(x=growth["period"], y=growth[column], name=name, marker_color=COLORS[column],
+                   marker_opacity=opacity),
             secondary_y=False,
         )
     fig.add_trace(
@@ -144,8 +158,12 @@ def viewing_heatmap(matrix: pd.DataFrame) -> go.Figure:
     return _layout(fig)
 
 
-def playback_pulse(per_minute: pd.DataFrame) -> go.Figure:
-    """Playback starts per minute against the same hour's baseline; anomalies marked."""
+def playback_pulse(per_minute: pd.DataFrame, judged: pd.DataFrame | None = None) -> go.Figure:
+    """Playback starts per minute against the same hour's baseline; anomalies marked.
+
+    ``judged``: the minutes whose anomaly flag counts (default all; see
+    ``engagement.dashboard.data.judged_minutes``).
+    """
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=per_minute["minute_start"], y=per_minute["baseline_playback_starts"],
                              name="Baseline (same hour, previous 7 days)", mode="lines",
@@ -153,7 +171,8 @@ def playback_pulse(per_minute: pd.DataFrame) -> go.Figure:
     fig.add_trace(go.Scatter(x=per_minute["minute_start"], y=per_minute["playback_starts"],
                              name="Playback starts / min", mode="lines",
                              line={"color": COLORS["dau"], "width": 1.5}))
-    anomalies = per_minute[per_minute["is_anomaly"].fillna(False).astype(bool)]
+    judged = per_minute if judged is None else judged
+    anomalies = judged[judged["is_anomaly"].fillna(False).astype(bool)]
     fig.add_trace(go.Scatter(x=anomalies["minute_start"], y=anomalies["playback_starts"],
                              name=f"Anomaly ({len(anomalies)})", mode="markers",
                              marker={"color": COLORS["anomaly"], "size": 10, "symbol": "x"},

@@ -52,11 +52,21 @@ class DashboardData:
     as_of_day: date | None = None       # newest complete day (the KPIs' day)
     in_progress_day: date | None = None # newest day, still filling up
     newest_event_ingested_at: datetime | None = None
+    calendar: pd.DataFrame | None = None  # dim_activity_day: complete days / weeks, MAU warm-up
     consumer_lag: pd.DataFrame | None = None  # broker mode: pipeline_consumer_lag of the newest batch
 
     @property
     def has_intraday(self) -> bool:
         return not self.intraday_users.empty or not self.playback_per_minute.empty
+
+    @property
+    def is_stream(self) -> bool:
+        """Whether the snapshot comes from stream mode (its runner records pipeline_runs).
+
+        Outside stream mode the intraday marts replay the end of the history, whose newest
+        day stops part-way: its minutes are not live and not judged as anomalies.
+        """
+        return not self.pipeline_runs.empty
 
 
 class SnapshotReader:
@@ -226,6 +236,10 @@ def _load(reader: SnapshotReader, snapshot: Snapshot) -> DashboardData:
         runs = _empty(["batch_id", "started_at", "finished_at", "duration_seconds", "status",
                        "attempts", "new_files", "new_view_events", "lag_seconds"])
 
+    calendar = (
+        reader.frame("select * from dim_activity_day order by activity_date")
+        if reader.has("dim_activity_day") else None
+    )
     consumer_lag = None
     if reader.has("pipeline_consumer_lag"):
         consumer_lag = reader.frame(
@@ -253,6 +267,7 @@ def _load(reader: SnapshotReader, snapshot: Snapshot) -> DashboardData:
         as_of_day=as_of_day,
         in_progress_day=in_progress_day,
         newest_event_ingested_at=newest_ingested,
+        calendar=calendar,
         consumer_lag=consumer_lag,
     )
 
@@ -282,11 +297,51 @@ def kpis(data: DashboardData) -> dict[str, float | int | None]:
     return result
 
 
+def warm_up_end(data: DashboardData) -> date | None:
+    """The last day of the MAU warm-up (no full 30-day window behind it), or None."""
+    calendar = data.calendar
+    if calendar is None or calendar.empty or "has_full_mau_window" not in calendar.columns:
+        return None
+    warm = calendar[~calendar["has_full_mau_window"].astype(bool)]
+    return None if warm.empty else _to_date(warm["activity_date"].max())
+
+
+def incomplete_weeks(data: DashboardData) -> set[date]:
+    """Monday of each ISO week the data has not finished (dim_activity_day.is_complete_week false)."""
+    calendar = data.calendar
+    if calendar is None or calendar.empty or "is_complete_week" not in calendar.columns:
+        return set()
+    partial = calendar[~calendar["is_complete_week"].astype(bool)]
+    return {_to_date(day) for day in partial["week_start_date"]}
+
+
+def judged_minutes(data: DashboardData) -> pd.DataFrame:
+    """The pulse's minutes whose anomaly flag counts.
+
+    In stream mode every minute (the baseline is taken as of the same point of the data
+    clock). Outside it the pulse replays history whose newest day stops part-way (the
+    batch data simply ends), so the minutes of incomplete days are left out: their low
+    counts are the end of the data, not an anomaly.
+    """
+    per_minute = data.playback_per_minute
+    if data.is_stream or per_minute.empty:
+        return per_minute
+    if data.calendar is not None and not data.calendar.empty:
+        complete = {_to_date(d) for d, ok in zip(data.calendar["activity_date"], data.calendar["is_complete_day"])
+                    if bool(ok)}
+    else:
+        newest = _to_date(pd.Timestamp(per_minute["minute_start"].max()).date())
+        complete = {_to_date(pd.Timestamp(m).date()) for m in per_minute["minute_start"]} - {newest}
+    days = per_minute["minute_start"].map(lambda m: pd.Timestamp(m).date())
+    return per_minute[days.isin(complete)]
+
+
 def growth_frame(data: DashboardData, grain: str = "day") -> pd.DataFrame:
     """Growth accounting: new, retained, resurrected (up) and churned (down, negative) users.
 
     ``grain`` "day" uses the daily statuses of complete days; "week" the calendar weeks
-    of agg_weekly_lifecycle. Columns: period, new, retained, resurrected, churned, quick_ratio.
+    of agg_weekly_lifecycle. Columns: period, new, retained, resurrected, churned, quick_ratio,
+    is_complete (false for a week the data has not finished: drawn faded, not a drop).
     """
     columns = ["period", "new", "retained", "resurrected", "churned", "quick_ratio"]
     if grain == "week":
@@ -301,6 +356,8 @@ def growth_frame(data: DashboardData, grain: str = "day") -> pd.DataFrame:
             "churned": -weekly["churned_users"].abs(),
             "quick_ratio": weekly["quick_ratio"],
         })
+        partial = incomplete_weeks(data)
+        frame["is_complete"] = [_to_date(week) not in partial for week in frame["period"]]
         return frame.reset_index(drop=True)
     activity = data.activity
     if activity.empty or "new_users" not in activity.columns:
@@ -313,6 +370,7 @@ def growth_frame(data: DashboardData, grain: str = "day") -> pd.DataFrame:
         "resurrected": complete["resurrected_users"],
         "churned": -complete["churned_users"].abs(),
         "quick_ratio": complete["quick_ratio"],
+        "is_complete": True,
     })
     return frame.reset_index(drop=True)
 

@@ -4,7 +4,10 @@
     engagement-summary [--duckdb-path FILE]      # the summary of an existing warehouse only
 
 The generator runs in this process (``engagement.generator.cli.main``), before dbt is
-imported. Error lines keep the prefix ``run_pipeline:`` the job has always printed.
+imported. dbt's progress is a line per tenth of the nodes and a line per layer
+(:mod:`engagement.pipeline.progress`; ``--verbose`` prints dbt's own log lines); the full
+log is dbt's ``logs/dbt.log``. Error lines keep the prefix ``run_pipeline:`` the job has
+always printed.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from engagement import settings
 from engagement.cli import DEMO_DATA_SET, OneLineParser, add_generation_options, generation_argv
 from engagement.generator import cli as generator_cli
 from engagement.ingest import HashKeyChanged, IngestLocked, ingest_landing
-from engagement.pipeline.dbt import DbtError, DbtTarget, run_dbt
+from engagement.pipeline.dbt import PROJECT_DIR, DbtError, DbtTarget, run_dbt
+from engagement.pipeline.progress import BuildProgress
 from engagement.pipeline.summary import render_summary
 
 PROG = "run_pipeline"
@@ -51,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     parser.add_argument("--skip-generate", action="store_true", help="use the landing zone as it is")
     parser.add_argument("--summary-only", action="store_true", help="only print the summary")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print dbt's log lines (default: progress lines and a summary per layer)")
     return parser
 
 
@@ -75,6 +81,19 @@ def _generate(args: argparse.Namespace) -> None:
     stamp.write_text(json.dumps(wanted))
 
 
+def _build(build: list[str], target: DbtTarget, verbose: bool) -> None:
+    """Run ``dbt build``: dbt's own lines when ``verbose``, else compact progress and a per-layer summary."""
+    if verbose:
+        run_dbt(build, target, quiet=False)
+        return
+    print(f"dbt build: progress below, full log in {PROJECT_DIR / 'logs' / 'dbt.log'}", flush=True)
+    progress = BuildProgress()
+    try:
+        run_dbt(build, target, quiet=True, callbacks=[progress])
+    finally:
+        print(progress.summary(), flush=True)
+
+
 def _summarise(duckdb_path: Path) -> None:
     if not duckdb_path.exists():
         raise FileNotFoundError(f"no warehouse at {duckdb_path}: run `make run` first")
@@ -96,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             print(ingest_landing(args.landing_dir).line() + f" ({time.perf_counter() - started:.1f}s)")
             started = time.perf_counter()
             build = ["build"] + (["--full-refresh"] if args.full_refresh else [])
-            run_dbt(build, target, quiet=False)
+            _build(build, target, verbose=args.verbose)
             print(f"dbt build finished in {time.perf_counter() - started:.1f}s\n")
         _summarise(args.duckdb_path)
     except (FileNotFoundError, GenerationFailed, DbtError, IngestLocked, HashKeyChanged) as error:

@@ -16,7 +16,7 @@ Two ways to call it:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,11 +96,14 @@ def _failed_nodes(outcome: object) -> list[str]:
             if str(getattr(r, "status", "")).lower() in {"error", "fail"}]
 
 
-def run_dbt(args: Sequence[str], target: DbtTarget, quiet: bool = True, keep_open: bool = False) -> object:
+def run_dbt(args: Sequence[str], target: DbtTarget, quiet: bool = True, keep_open: bool = False,
+            callbacks: Sequence[Callable[[object], None]] = ()) -> object:
     """Run one dbt command in-process against ``target``; raise DbtError on failure.
 
     The warehouse file is released afterwards unless ``keep_open`` (a long-lived
-    runner that is the only writer can keep it). Returns dbt's result object.
+    runner that is the only writer can keep it). ``callbacks`` receive every dbt
+    event (``dbtRunner(callbacks=...)``, e.g. :class:`engagement.pipeline.progress.BuildProgress`).
+    Returns dbt's result object.
     """
     from dbt.cli.main import dbtRunner  # imported lazily: dbt is slow to import
 
@@ -112,7 +115,7 @@ def run_dbt(args: Sequence[str], target: DbtTarget, quiet: bool = True, keep_ope
     command = ["--no-partial-parse", *command]
     with patched_environment(target.environment()):
         try:
-            outcome = dbtRunner().invoke(command)
+            outcome = dbtRunner(callbacks=list(callbacks)).invoke(command)
         finally:
             if not keep_open:
                 release_warehouse()

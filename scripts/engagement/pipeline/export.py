@@ -33,6 +33,7 @@ from engagement.snapshot import (
     SNAPSHOT_METADATA_FILE,
     SNAPSHOTS_DIR,
     TEMP_PREFIX,
+    current_snapshot,
     fsync_dir,
     new_snapshot_name,
     publish,
@@ -53,6 +54,7 @@ DASHBOARD_MODELS: tuple[str, ...] = (
     "agg_viewing_local_time_heatmap",
     "agg_intraday_active_users",
     "agg_playback_starts_per_minute",
+    "dim_activity_day",
     "pipeline_runs",
     "pipeline_consumer_lag",
 )
@@ -140,6 +142,8 @@ def export_dashboard_snapshot(
             con.close()
         document = {
             "as_of": as_of.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            # Which warehouse the snapshot came from: `--if-stale` re-exports when it is another one.
+            "warehouse": str(duckdb_path.resolve()),
             "models": exported,
             "missing": missing,
             **(dict(metadata) if metadata else {}),
@@ -161,11 +165,19 @@ def export_dashboard_snapshot(
 
 
 def is_stale(duckdb_path: Path, dashboard_dir: Path) -> bool:
-    """Whether the warehouse exists and is newer than CURRENT (or nothing was published yet)."""
+    """Whether the warehouse exists and CURRENT does not show it as it is now.
+
+    Stale when nothing was published yet, when CURRENT's snapshot came from another
+    warehouse (or does not say which, as snapshots before this check), or when the
+    warehouse file is newer than CURRENT.
+    """
     duckdb_path, current = Path(duckdb_path), Path(dashboard_dir) / CURRENT_FILE
     if not duckdb_path.is_file():
         return False
-    return not current.is_file() or duckdb_path.stat().st_mtime > current.stat().st_mtime
+    snapshot = current_snapshot(dashboard_dir)
+    if snapshot is None or snapshot.metadata.get("warehouse") != str(duckdb_path.resolve()):
+        return True
+    return duckdb_path.stat().st_mtime > current.stat().st_mtime
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -182,7 +194,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     )
     parser.add_argument(
         "--if-stale", action="store_true",
-        help="do nothing unless the warehouse exists and is newer than CURRENT (what `make dashboard` does)",
+        help="do nothing unless the warehouse exists and CURRENT is older or came from another warehouse "
+             "(what `make dashboard` does)",
     )
     args = parser.parse_args(argv)
     if args.if_stale and not is_stale(args.duckdb_path, args.dashboard_dir):

@@ -46,8 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exclude", nargs="*", default=list(DEFAULT_EXCLUDE), help="dbt exclusion of a batch")
     parser.add_argument("--max-attempts", type=int, default=3, help="attempts per batch (default 3)")
     parser.add_argument("--backoff", type=float, default=2.0, help="seconds before the first retry, doubling")
-    parser.add_argument("--dashboard-dir", type=Path, help=f"snapshot folder (default ${settings.DASHBOARD_DIR.name} "
-                                                           f"or {settings.DASHBOARD_DIR.default})")
+    parser.add_argument("--dashboard-dir", type=Path,
+                        help=f"snapshot folder (default {stream_dir}/dashboard, apart from the batch snapshots)")
+    parser.add_argument("--core-every-batches", type=int, default=10,
+                        help="also rebuild the core marts (rollup, growth, segments, retention) every N batches "
+                             "(default 10; 0: only by time)")
+    parser.add_argument("--core-every-minutes", type=float, default=10.0,
+                        help="...or when this many minutes have passed since the last core rebuild "
+                             "(default 10; 0: only by count); the first batch always rebuilds them")
     parser.add_argument("--no-export", action="store_true", help="do not refresh the dashboard snapshot")
     broker = parser.add_argument_group("ingestion (--mode broker: devices -> Kafka topic -> sink -> landing zone)")
     broker.add_argument("--mode", choices=("files", "broker"), default="files",
@@ -71,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.interval <= 0 or (args.duration is not None and args.duration <= 0) or args.max_attempts < 1:
         parser.error("--interval and --duration must be > 0 and --max-attempts >= 1")
+    if args.core_every_batches < 0 or args.core_every_minutes < 0:
+        parser.error("--core-every-batches and --core-every-minutes must be >= 0")
     if args.partitions < 1 or args.sink_roll_seconds <= 0:
         parser.error("--partitions must be >= 1 and --sink-roll-seconds > 0")
     if args.max_batches is not None and args.max_batches < 1:
@@ -114,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                        max_batches=args.max_batches, select=args.select, exclude=args.exclude,
                        max_attempts=args.max_attempts, backoff_s=args.backoff,
                        dashboard_dir=args.dashboard_dir, export=not args.no_export,
+                       core_every_batches=args.core_every_batches, core_every_s=args.core_every_minutes * 60,
                        consumer_lag_dir=stack.sink_state_dir if stack is not None else None)
     runner = StreamRunner(cfg, out=out)
     interrupts = {"n": 0}
@@ -141,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         if supervisor is not None:
             supervisor.start(history_end)
         out(f"runner: dbt {' '.join(cfg.dbt_args())} every {cfg.interval_s:g}s on {duckdb_path} "
-            f"(lock {lock.path})")
+            f"(lock {lock.path}); the core marts too on the first batch, then every "
+            f"{cfg.core_every_batches or '-'} batches / {f'{args.core_every_minutes:g}' if args.core_every_minutes else '-'} minutes")
         if stack is not None:
             stack.watch(lambda code, name: _generator_exited(code, runner, out, name))
         elif supervisor is not None:

@@ -29,6 +29,15 @@ from engagement.stream.runlog import BatchRecord, RunLog, utcnow
 # "empty": only the tests selected here run. Unit tests check logic, not data: `make test`.
 DEFAULT_SELECT = ("+tag:realtime", "path:models/marts/realtime,resource_type:test")
 DEFAULT_EXCLUDE = ("resource_type:unit_test",)
+# What a "core" batch adds: the rollup, growth, segment, retention and engagement marts the
+# dashboard's top half reads (engagement.pipeline.export.DASHBOARD_MODELS) and their parents.
+# Too heavy for every 30-second batch, so it runs on the first batch, then every
+# `core_every_batches` batches or `core_every_s` seconds, whichever comes first.
+CORE_SELECT = (
+    "+fct_active_user_fast", "+agg_daily_segment_engagement", "+agg_first_activity_cohort_retention_curve",
+    "+agg_cohort_retention_summary", "+agg_weekly_lifecycle", "+agg_daily_days_active_histogram",
+    "+agg_viewing_local_time_heatmap", "+dim_activity_day",
+)
 
 
 @dataclass
@@ -45,11 +54,15 @@ class RunnerConfig:
     backoff_s: float = 2.0
     dashboard_dir: Path | None = None
     export: bool = True
+    core_every_batches: int = 10
+    core_every_s: float = 600.0
+    core_select: Sequence[str] = CORE_SELECT
     consumer_lag_dir: Path | None = None  # broker mode: the landing sink's state folder (lag.json)
 
-    def dbt_args(self) -> list[str]:
-        """The dbt command of one micro-batch."""
-        args = ["build", "--select", *self.select, "--indirect-selection", "empty"]
+    def dbt_args(self, core: bool = False) -> list[str]:
+        """The dbt command of one micro-batch (``core``: with the dashboard's core marts too)."""
+        select = [*self.select, *(self.core_select if core else ())]
+        args = ["build", "--select", *select, "--indirect-selection", "empty"]
         if self.exclude:
             args += ["--exclude", *self.exclude]
         return args
@@ -74,6 +87,17 @@ class StreamRunner:
         self.records: list[BatchRecord] = []
         self.event_lags: list[float] = []  # broker mode: produce of the newest landed record -> visible
         self.run_log = RunLog(cfg.target.duckdb_path, cfg.target.landing_dir)
+        #: (batches run before it, monotonic time) of the last successful core batch; None before the first.
+        self._last_core: tuple[int, float] | None = None
+
+    def core_due(self) -> bool:
+        """Whether the next batch also rebuilds the core marts (first batch, N batches or M seconds since)."""
+        if self._last_core is None:
+            return True
+        batches, at = self._last_core
+        cfg = self.cfg
+        return ((cfg.core_every_batches > 0 and len(self.records) - batches >= cfg.core_every_batches)
+                or (cfg.core_every_s > 0 and time.monotonic() - at >= cfg.core_every_s))
 
     def next_batch_id(self) -> int:
         """1 + the highest batch_id recorded so far (batch ids continue across restarts, and a
@@ -88,13 +112,14 @@ class StreamRunner:
         started = utcnow()
         consumer_lag = read_lag(cfg.consumer_lag_dir) if cfg.consumer_lag_dir is not None else None
         attempts, error, begun = 0, None, False
+        core = self.core_due()
         while attempts < cfg.max_attempts:
             attempts += 1
             try:
                 if not begun:  # the `running` row; fails while another process holds the warehouse
                     self.run_log.begin(batch_id, started)
                     begun = True
-                ingest_and_build(cfg.target, cfg.dbt_args(), self.dbt_call)
+                ingest_and_build(cfg.target, cfg.dbt_args(core=core), self.dbt_call)
                 error = None
                 break
             except Exception as exc:  # noqa: BLE001 (dbt, DuckDB, I/O: all retried, then reported)
@@ -111,17 +136,20 @@ class StreamRunner:
             fresh = freshest_event_to_visible(consumer_lag, rec.finished_at)
             if fresh is not None:
                 self.event_lags.append(fresh)
+        if rec.status == "success" and core:
+            self._last_core = (len(self.records) - 1, time.monotonic())  # batches before this one
         if rec.status == "success" and cfg.export:
-            self._export(rec)
-        self.out(self.batch_line(rec) + broker_lag_text(consumer_lag, rec.finished_at))
+            self._export(rec, core)
+        self.out(self.batch_line(rec) + broker_lag_text(consumer_lag, rec.finished_at)
+                 + ("  +core marts" if core else ""))
         return rec
 
-    def _export(self, rec: BatchRecord) -> None:
-        dashboard_dir = self.cfg.dashboard_dir or settings.DASHBOARD_DIR.path()
+    def _export(self, rec: BatchRecord, core: bool) -> None:
+        dashboard_dir = self.cfg.dashboard_dir or settings.stream_dashboard_dir()
         try:
             export_dashboard_snapshot(self.cfg.target.duckdb_path, dashboard_dir,
                                       metadata={"batch_id": rec.batch_id, "lag_seconds": rec.lag_seconds,
-                                                "source": "stream_runner"})
+                                                "source": "stream_runner", "core_refreshed": core})
         except Exception as exc:  # noqa: BLE001 (a dashboard problem must not stop the pipeline)
             self.out(f"  dashboard snapshot failed: {exc}")
 

@@ -30,6 +30,7 @@ AGE_BANDS = ("18_24", "25_34", "35_44", "45_54", "55_plus")
 INTRADAY_DAY = date(2026, 4, 11)                    # the realtime marts' newest day
 INTRADAY_NOW_HOUR = 14                              # hours 0..13 complete, 14 in progress
 ANOMALY_MINUTE = datetime(2026, 4, 11, 13, 37)
+WARM_UP_DAYS = 29                                   # days before a full 30-day MAU window
 
 
 def _activity(as_of_dau: int = AS_OF_DAU) -> pd.DataFrame:
@@ -59,6 +60,21 @@ def _activity(as_of_dau: int = AS_OF_DAU) -> pd.DataFrame:
             "weekly_stale_users": 50_000, "weekly_quick_ratio": (new + resurrected // 2) / (churned // 2),
             "sum_days_active_l28": dau * 9,
             "last_ingested_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=23, minutes=50),
+        })
+    return pd.DataFrame(rows)
+
+
+def _calendar() -> pd.DataFrame:
+    """dim_activity_day: the newest day is partial, the first 29 days are the MAU warm-up."""
+    rows = []
+    newest = FIRST_DAY + timedelta(days=DAYS - 1)
+    for i in range(DAYS):
+        day = FIRST_DAY + timedelta(days=i)
+        week_start = day - timedelta(days=day.weekday())
+        rows.append({
+            "activity_date": day, "week_start_date": week_start, "month_start_date": day.replace(day=1),
+            "is_complete_day": day < newest, "is_complete_week": week_start + timedelta(days=7) <= newest,
+            "is_complete_month": False, "has_full_mau_window": i >= WARM_UP_DAYS,
         })
     return pd.DataFrame(rows)
 
@@ -269,6 +285,7 @@ def build_sample_warehouse(path: Path, realtime: bool = True, now: datetime | No
         "agg_weekly_lifecycle": _weekly_lifecycle(),
         "agg_daily_days_active_histogram": _histogram(),
         "agg_viewing_local_time_heatmap": _viewing_heatmap(),
+        "dim_activity_day": _calendar(),
     }
     if realtime:
         tables.update({
