@@ -97,7 +97,7 @@ user_days_with_state as (
         cast(null as date) as last_activity_date,
         cast(null as bigint) as activity_bitmask,
         cast(null as timestamp) as activity_last_ingested_at,
-        cast(null as bigint) as activity_last_ingest_batch_id
+        cast(null as integer) as activity_last_ingest_batch_id
     where false
 
 ),
