@@ -1,6 +1,7 @@
 {#
     One row per generated user: the generator's ground truth about churn, typed. Only the
     evaluation of the churn model reads it (int_churn_risk_outcomes).
+    A user with a deletion request is left out, like in every user-level model.
 #}
 
 {{ config(enabled=var('engagement__churn_evaluate_against_truth')) }}
@@ -10,6 +11,12 @@ with
 source as (
 
     select * from {{ source('generator', 'user_truth') }}
+
+),
+
+user_tombstones as (
+
+    select user_id from {{ ref('stg_landing__user_tombstones') }}
 
 ),
 
@@ -23,6 +30,10 @@ final as (
         cast(decline_start_date as date) as decline_start_date,
         cast(segment as {{ dbt.type_string() }}) as engagement_segment
     from source
+    where not exists (
+        select 1 from user_tombstones
+        where user_tombstones.user_id = cast(source.user_id as bigint)
+    )
 
 )
 

@@ -7,7 +7,8 @@ in-process dbt), the path every build of the pipeline takes.
 :func:`model_differences` compares every table two builds share (views re-read the
 landing zone), as multisets of rows, leaving out what names a landing *file* rather than a
 record (``file_name``, ``file_version``, ``line_number``, ``record_id``, the per-file
-reconciliation mart) and dbt's own snapshot bookkeeping (``dbt_*`` columns: build times).
+reconciliation mart), dbt's own bookkeeping (``dbt_*`` columns: build times, invocation ids)
+and the other build-time stamps (:data:`BUILD_TIME_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from engagement.pipeline.dbt import DbtTarget
 
 #: Columns that identify the landing file a row came from (they differ between writers).
 FILE_COLUMNS = frozenset({"file_name", "file_version", "line_number", "record_id"})
+#: Columns stamped with the time of the build, not derived from the data.
+BUILD_TIME_COLUMNS = frozenset({"erased_at"})
 #: Tables whose grain is a landing file, and seeds (not built from the landing zone).
 NOT_COMPARED = frozenset({"agg_view_event_ingest_reconciliation", "country_regions", "event_types", "platforms"})
 
@@ -44,7 +47,8 @@ def _columns(con, catalog: str, table: str) -> list[str]:
         "select column_name, data_type from information_schema.columns where table_catalog = ? "
         "and table_schema = 'main' and table_name = ? order by ordinal_position", [catalog, table]).fetchall()
     return [f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
-            for name, kind in rows if name not in FILE_COLUMNS and not name.startswith("dbt_")]
+            for name, kind in rows
+            if name not in FILE_COLUMNS | BUILD_TIME_COLUMNS and not name.startswith("dbt_")]
 
 
 def model_differences(left: Path, right: Path, skip: frozenset[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
