@@ -20,6 +20,16 @@ user_tombstones as (
 
 ),
 
+users_kept as (
+
+    select source.*
+    from source
+    left join user_tombstones
+        on cast(source.user_id as bigint) = user_tombstones.user_id
+    where user_tombstones.user_id is null
+
+),
+
 final as (
 
     select
@@ -29,11 +39,7 @@ final as (
         cast(churn_trigger as {{ dbt.type_string() }}) as churn_trigger,
         cast(decline_start_date as date) as decline_start_date,
         cast(segment as {{ dbt.type_string() }}) as engagement_segment
-    from source
-    where not exists (
-        select 1 from user_tombstones
-        where user_tombstones.user_id = cast(source.user_id as bigint)
-    )
+    from users_kept
 
 )
 
