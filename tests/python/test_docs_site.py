@@ -1,4 +1,5 @@
-"""The docs site opens on the project's own overview, and the overview names only real nodes.
+"""The docs site: it opens on the project's own overview, which names only real nodes, and
+every column a build creates has a description.
 
 dbt shows the docs block ``__overview__`` of the root project instead of its default landing
 page; every backticked model or source name in it must exist in the manifest, so a rename
@@ -7,9 +8,15 @@ cannot leave the landing page pointing at nothing.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 
-from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt
+import pytest
+
+from engagement.pipeline.build import ingest_and_build
+from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt, run_dbt
+from support.commands import entry_point
 
 
 def test_overview_block_names_existing_models(tmp_path) -> None:
@@ -25,3 +32,29 @@ def test_overview_block_names_existing_models(tmp_path) -> None:
     model_like = {name for name in mentioned if not name.endswith("_") and name.startswith(("stg_", "base_", "int_", "fct_", "dim_", "agg_", "pipeline_"))}
     assert model_like, "the overview names the models to start from"
     assert model_like <= names, f"not in the project: {sorted(model_like - names)}"
+
+
+@pytest.mark.slow
+def test_every_built_column_is_documented(tmp_path) -> None:
+    """Every column of every model, seed and snapshot in the catalog of a real build has a
+    description in its YAML (a new column without docs fails here, naming it)."""
+    landing = tmp_path / "landing"
+    subprocess.run([entry_point("engagement-generate"), "--users", "300", "--days", "6", "--start-date",
+                    "2026-03-02", "--seed", "3", "--faults", "default", "--out", str(landing), "--quiet"],
+                   check=True)
+    target = DbtTarget(duckdb_path=tmp_path / "warehouse.duckdb", landing_dir=landing,
+                       target_path=tmp_path / "target")
+    ingest_and_build(target, ["build", "--exclude-resource-type", "test", "unit_test"])
+    run_dbt(["docs", "generate"], target)
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert catalog["nodes"], "the catalog lists the built relations"
+    undocumented = []
+    for unique_id, relation in catalog["nodes"].items():
+        node = manifest["nodes"].get(unique_id)
+        if node is None:
+            continue
+        documented = {name.lower() for name, column in node["columns"].items() if column.get("description")}
+        undocumented += [f"{node['original_file_path']}: {column}" for column in relation["columns"]
+                         if column.lower() not in documented]
+    assert not undocumented, "columns without a description:\n" + "\n".join(undocumented)
