@@ -58,3 +58,25 @@ def test_every_built_column_is_documented(tmp_path) -> None:
         undocumented += [f"{node['original_file_path']}: {column}" for column in relation["columns"]
                          if column.lower() not in documented]
     assert not undocumented, "columns without a description:\n" + "\n".join(undocumented)
+
+
+def test_every_model_an_exposure_or_the_semantic_layer_reads_has_an_enforced_contract(tmp_path) -> None:
+    """What BI tools, the dashboard and MetricFlow read cannot change a column's name or type
+    silently: each of those models enforces its contract (data_type on every column)."""
+    (tmp_path / "landing").mkdir()
+    dbt = ParsedProjectDbt(DbtTarget(duckdb_path=tmp_path / "warehouse.duckdb", landing_dir=tmp_path / "landing",
+                                     target_path=tmp_path / "target"))
+    dbt.parse()
+    manifest = dbt.manifest
+    read = set()
+    for exposure in manifest.exposures.values():
+        read |= set(exposure.depends_on.nodes)
+    for semantic_model in manifest.semantic_models.values():
+        read |= set(semantic_model.depends_on.nodes)
+    models = [manifest.nodes[uid] for uid in sorted(read) if uid.startswith("model.")]
+    assert len(models) >= 15, "the exposures and semantic models read the marts"
+    without = [model.name for model in models if not model.config.contract.enforced]
+    assert not without, f"no enforced contract: {without}"
+    untyped = [f"{model.name}.{name}" for model in models for name, column in model.columns.items()
+               if not column.data_type]
+    assert not untyped, f"columns without data_type: {untyped}"
