@@ -11,6 +11,8 @@ directly against the marts:
 * watch_time_hours equals the sum of fct_daily_activity.time_spent_seconds;
 * completion_rate by media__genre equals completed playbacks / playbacks;
 * new_users at week and month grain is the period's count (the sum of its days);
+* the week_* and month_* lifecycle metrics equal growth accounting recomputed here, in
+  Python, from fct_daily_activity's active days, also split by user__plan;
 * the saved queries return the newest periods first under ``--limit`` and flag the
   partial ones with dim_activity_day's is_complete_* columns.
 
@@ -30,7 +32,7 @@ import csv
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -55,8 +57,9 @@ DAYS = 14
 GENERATOR_ARGS = ["--users", "800", "--days", str(DAYS), "--start-date", START.isoformat(), "--seed", "23"]
 # What the scratch project directory links to (everything dbt and mf read).
 PROJECT_ENTRIES = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots", "tests"]
-# Only what the semantic models read (the core marts and their parents) and the time spine.
-BUILD_SELECTION = ["+path:models/marts/core", "+path:models/semantic"]
+# Only what the semantic models read (the core marts, the lifecycle periods and their parents) and
+# the time spine.
+BUILD_SELECTION = ["+path:models/marts/core", "+path:models/semantic", "+fct_user_lifecycle_periods"]
 TOLERANCE = 1e-9
 
 
@@ -289,3 +292,93 @@ def test_saved_queries_return_the_newest_periods_first_with_completeness(semanti
     assert {_day(row["metric_time__week"]) for row in only_complete} == {
         week for week, complete in complete_week.items() if complete
     }
+
+
+def _period_start(day: date, grain: str) -> date:
+    return day - timedelta(days=day.weekday()) if grain == "week" else day.replace(day=1)
+
+
+def _previous_period_start(start: date, grain: str) -> date:
+    return start - timedelta(days=7) if grain == "week" else (start - timedelta(days=1)).replace(day=1)
+
+
+def _lifecycle_recomputed(active_days: list[tuple[int, date]], grain: str) -> dict[date, dict[str, set[int]]]:
+    """Per period start: the users new, retained, resurrected and churned in it, from active (user, day) pairs.
+
+    Written from the definition (def_period_lifecycle_status), not from the model's SQL: active in P
+    = active on a day of P; the status compares P with the period before; periods after the newest
+    observed one are not reported.
+    """
+    active: dict[date, set[int]] = {}
+    first_period: dict[int, date] = {}
+    for user_id, day in active_days:
+        start = _period_start(day, grain)
+        active.setdefault(start, set()).add(user_id)
+        first_period[user_id] = min(first_period.get(user_id, start), start)
+    result = {}
+    for start in sorted(active):
+        previous = active.get(_previous_period_start(start, grain), set())
+        now = active[start]
+        new = {user for user in now if first_period[user] == start}
+        result[start] = {
+            "new": new,
+            "retained": (now & previous) - new,
+            "resurrected": now - previous - new,
+            "churned": previous - now,
+        }
+    return result
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_lifecycle_metrics_equal_growth_accounting_from_active_days(semantic_layer: SemanticLayer, grain: str) -> None:
+    statuses = ["new", "retained", "resurrected", "churned", "active"]
+    metrics = [f"{grain}_{status}_users" for status in statuses] + [f"{grain}_quick_ratio"]
+    rows = semantic_layer.query(metrics, [f"metric_time__{grain}"])
+    active_days = semantic_layer.sql("select user_id, activity_date from fct_daily_activity where is_active")
+    expected = _lifecycle_recomputed(active_days, grain)
+    assert len(expected) >= 2 and any(period["churned"] for period in expected.values())
+    assert any(period["resurrected"] for period in expected.values()) or grain == "month"
+    from_mf = {_day(row[f"metric_time__{grain}"]): row for row in rows}
+    assert set(from_mf) == set(expected)
+    for start, period in expected.items():
+        row = from_mf[start]
+        counts = {status: len(period[status]) for status in statuses[:-1]}
+        counts["active"] = counts["new"] + counts["retained"] + counts["resurrected"]
+        assert {status: int(row[f"{grain}_{status}_users"]) for status in statuses} == counts, start
+        ratio = _number(row[f"{grain}_quick_ratio"])
+        if counts["churned"] == 0:
+            assert ratio is None
+        else:
+            assert ratio == pytest.approx((counts["new"] + counts["resurrected"]) / counts["churned"], rel=TOLERANCE)
+
+
+def test_weekly_lifecycle_splits_by_plan_add_up_to_the_totals(semantic_layer: SemanticLayer) -> None:
+    """Split by the user's current plan (dim_user through the user entity), the parts add up to the week's totals."""
+    metrics = ["week_new_users", "week_retained_users", "week_resurrected_users", "week_churned_users"]
+    by_plan = semantic_layer.query(metrics, ["metric_time__week", "user__plan"])
+    assert len({row["user__plan"] for row in by_plan}) > 1
+    summed: dict[date, list[int]] = {}
+    for row in by_plan:
+        sums = summed.setdefault(_day(row["metric_time__week"]), [0] * len(metrics))
+        for index, name in enumerate(metrics):
+            sums[index] += int(row[name])
+    totals = {
+        _day(row["metric_time__week"]): [int(row[name]) for name in metrics]
+        for row in semantic_layer.query(metrics, ["metric_time__week"])
+    }
+    assert summed == totals
+
+
+def test_lifecycle_saved_queries_flag_partial_and_warm_up_periods(semantic_layer: SemanticLayer) -> None:
+    calendar = semantic_layer.sql("select week_start_date, month_start_date, is_complete_week, is_complete_month from dim_activity_day")
+    first_day = semantic_layer.sql("select min(activity_date) from dim_activity_day")[0][0]
+    for name, grain, start_column, complete_column in [("weekly_lifecycle", "week", 0, 2), ("monthly_lifecycle", "month", 1, 3)]:
+        complete = {row[start_column]: row[complete_column] for row in calendar}
+        rows = semantic_layer.saved_query(name)
+        starts = [_day(row[f"metric_time__{grain}"]) for row in rows]
+        assert starts == sorted(complete, reverse=True), name
+        for row, start in zip(rows, starts):
+            assert row["user_period__is_complete_period"].lower() == str(complete[start]).lower(), (name, start)
+            observed = _previous_period_start(start, grain) >= first_day
+            assert row["user_period__has_observed_previous_period"].lower() == str(observed).lower(), (name, start)
+        assert rows[0]["user_period__is_complete_period"].lower() == "false"

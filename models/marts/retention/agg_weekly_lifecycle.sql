@@ -1,9 +1,10 @@
 {#
     One row per ISO week (Monday start): weekly growth accounting ready for a stacked
-    chart. A user is weekly-active in week W when active on any day of W. Statuses
-    mirror the daily ones with W-1 in place of D-1; churned is stored as a negative
-    number. A week is reported only when W and W-1 lie wholly in the observed complete
-    days (W-1 is needed to tell retained/resurrected/churned apart).
+    chart, counted from the per-user statuses of fct_user_lifecycle_periods (a user is
+    weekly-active in week W when active on any day of W; statuses mirror the daily ones
+    with W-1 in place of D-1); churned is stored as a negative number. A week is
+    reported only when W and W-1 lie wholly in the observed complete days (W-1 is
+    needed to tell retained/resurrected/churned apart).
 #}
 
 {%- set incomplete_days = var('engagement__retention_incomplete_days') %}
@@ -16,6 +17,12 @@ daily_activity as (
 
 ),
 
+user_lifecycle_periods as (
+
+    select * from {{ ref('fct_user_lifecycle_periods') }}
+
+),
+
 observed_window as (
 
     select
@@ -25,79 +32,19 @@ observed_window as (
 
 ),
 
-user_active_weeks as (
-
-    select distinct
-        daily_activity.user_id,
-        cast({{ dbt.date_trunc('week', 'daily_activity.activity_date') }} as date) as week_start_date
-    from daily_activity
-    cross join observed_window
-    where
-        daily_activity.is_active
-        and daily_activity.activity_date <= observed_window.last_complete_date
-
-),
-
-user_first_weeks as (
-
-    select
-        user_id,
-        min(week_start_date) as first_active_week_start_date
-    from user_active_weeks
-    group by 1
-
-),
-
-user_week_flags as (
-
-    {# Each active week marks the user active in W and "active the week before" in W+1. #}
-    select
-        user_id,
-        week_start_date,
-        1 as is_active_this_week,
-        0 as was_active_previous_week
-    from user_active_weeks
-
-    union all
-
-    select
-        user_id,
-        cast({{ dbt.dateadd('day', 7, 'week_start_date') }} as date) as week_start_date,
-        0 as is_active_this_week,
-        1 as was_active_previous_week
-    from user_active_weeks
-
-),
-
-user_weeks as (
-
-    select
-        user_week_flags.user_id,
-        user_week_flags.week_start_date,
-        max(user_week_flags.is_active_this_week) = 1 as is_weekly_active,
-        max(user_week_flags.was_active_previous_week) = 1 as was_weekly_active_previous_week,
-        min(user_first_weeks.first_active_week_start_date) as first_active_week_start_date
-    from user_week_flags
-    inner join user_first_weeks
-        on user_week_flags.user_id = user_first_weeks.user_id
-    group by 1, 2
-
-),
-
 user_week_statuses as (
 
+    {# The per-user weekly statuses, computed once in fct_user_lifecycle_periods over every
+       day; a reported week and the week before lie wholly in the complete days, so the
+       newer, still filling days cannot change its counts. #}
     select
         user_id,
-        week_start_date,
-        is_weekly_active,
-        was_weekly_active_previous_week,
-        {# Every row is active in W or in W-1, so stale cannot come out. #}
-        {{ classify_activity_status(
-            'first_active_week_start_date = week_start_date',
-            'is_weekly_active',
-            'was_weekly_active_previous_week'
-        ) }} as weekly_lifecycle_status
-    from user_weeks
+        period_start_date as week_start_date,
+        is_period_active as is_weekly_active,
+        was_active_previous_period as was_weekly_active_previous_week,
+        lifecycle_status as weekly_lifecycle_status
+    from user_lifecycle_periods
+    where period_grain = 'week'
 
 ),
 
