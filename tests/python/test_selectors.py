@@ -17,17 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt
+from engagement.pipeline.dbt import ParsedProjectDbt
 from engagement.pipeline.export import DASHBOARD_MODELS
 from engagement.stream.runner import DEFAULT_EXCLUDE, DEFAULT_SELECT
 
 
 @pytest.fixture(scope="module")
-def dbt(tmp_path_factory) -> ParsedProjectDbt:
-    root = tmp_path_factory.mktemp("selectors")
-    (root / "landing").mkdir()
-    return ParsedProjectDbt(DbtTarget(duckdb_path=root / "warehouse.duckdb", landing_dir=root / "landing",
-                                      target_path=root / "target"))
+def dbt(parsed_project: ParsedProjectDbt) -> ParsedProjectDbt:
+    return parsed_project
 
 
 def _ls(dbt: ParsedProjectDbt, *selection: str) -> dict[str, dict]:
