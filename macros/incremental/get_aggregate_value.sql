@@ -1,6 +1,8 @@
-{#- Run one aggregate over a relation at compile time and return its value (or `default` when NULL, missing or not executing). -#}
+{#- Run one aggregate over a relation at compile time and return its value (or `default` when NULL, not built yet or not executing). -#}
 {% macro get_aggregate_value(relation, aggregate, default=none, where=none) -%}
-    {%- if not execute or relation is none -%}
+    {#- A relation not built yet (a first build, the lint step's empty warehouse) has no value:
+        the model's own SQL still fails at run time if it reads it. -#}
+    {%- if not execute or relation is none or load_relation(relation) is none -%}
         {{ return(default) }}
     {%- endif -%}
     {%- set sql -%}

@@ -21,17 +21,18 @@
     status table covers fewer days than the activity does.
 #}
 
-{%- if execute and not is_incremental() -%}
-    {#- The status table holds every day exactly when its first day is its users' first active day. -#}
-    {%- set status_from = get_aggregate_value(ref('dim_daily_user_status'), 'min(activity_date)') -%}
-    {%- set activity_from = get_aggregate_value(ref('dim_daily_user_status'), 'min(first_activity_date)') -%}
-    {%- if status_from != activity_from -%}
+{#- A full refresh only: the status table holds every day exactly when its first day is its
+    users' first active day (an incremental run reads neither aggregate: both scan the table). -#}
+{%- set full_refresh = execute and not is_incremental() -%}
+{%- set status = ref('dim_daily_user_status') -%}
+{%- set status_from = get_aggregate_value(status, 'min(activity_date)') if full_refresh -%}
+{%- set activity_from = get_aggregate_value(status, 'min(first_activity_date)') if full_refresh -%}
+{%- if full_refresh and status_from != activity_from -%}
         {{ exceptions.raise_compiler_error(
             "fct_active_user_fast: a full refresh recomputes every day since " ~ activity_from
             ~ ", but dim_daily_user_status only holds days since " ~ status_from
             ~ ". Rebuild both: dbt build --full-refresh --select dim_daily_user_status+"
         ) }}
-    {%- endif -%}
 {%- endif %}
 
 with
