@@ -1,4 +1,8 @@
-{# One row per known user: current profile (hashed email), segments and activity bounds. #}
+{#
+    One row per known user: current profile (hashed email), segments and activity bounds.
+    The bounds come from the compact status state (one row per user ever active), not from
+    the newest day of dim_daily_user_status, which would scan the kept days to find it.
+#}
 
 with
 
@@ -8,35 +12,15 @@ users as (
 
 ),
 
-user_status as (
+activity_states as (
 
-    select * from {{ ref('dim_daily_user_status') }}
+    select * from {{ ref('int_user_activity_states') }}
 
 ),
 
 countries as (
 
     select * from {{ ref('country_regions') }}
-
-),
-
-newest_status_day as (
-
-    select max(activity_date) as activity_date
-    from user_status
-
-),
-
-latest_status as (
-
-    {# Every user ever active has a row on the newest day, so it carries their bounds. #}
-    select
-        user_status.user_id,
-        user_status.first_activity_date,
-        user_status.last_activity_date
-    from user_status
-    inner join newest_status_day
-        on user_status.activity_date = newest_status_day.activity_date
 
 ),
 
@@ -53,14 +37,14 @@ final as (
         countries.region,
         users.city,
         users.plan,
-        latest_status.first_activity_date,
-        latest_status.last_activity_date,
+        activity_states.first_activity_date,
+        activity_states.last_activity_date,
         users.has_requested_deletion,
         users.deletion_requested_at,
         users.updated_at
     from users
-    left join latest_status
-        on users.user_id = latest_status.user_id
+    left join activity_states
+        on users.user_id = activity_states.user_id
     left join countries
         on users.country_code = countries.country_code
 

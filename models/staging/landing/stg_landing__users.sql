@@ -1,5 +1,11 @@
+{{ config(materialized='table') }}
+
 {#
     One row per user: the latest change record wins (by updated_at, then arrival).
+    A table, unlike the other staging models: ranking every user's change records is the
+    costly step at scale (all users, every run), and dim_user, dim_daily_user_status,
+    users_snapshot and this model's data tests all read it; as a view each of them
+    re-read the landed user batches and re-ranked them.
     Plaintext email never leaves this model: only its hash is exposed.
     A user with a deletion request is left out entirely (stg_landing__user_tombstones
     keeps the request; every user-level model erases the user).
