@@ -447,6 +447,10 @@ def test_intraday_follows_a_platform_filter(loaded) -> None:
     assert set(tv["segment_value"]) == {"tv"}
     plan = dashboard_data.intraday_dau(loaded, "total", dashboard_data.SegmentFilter("plan", "basic"))
     assert set(plan["segment_type"]) == {"total"}
+    us = dashboard_data.SegmentFilter("country", "US")
+    by_platform = dashboard_data.intraday_dau(loaded, "platform", us)  # no country x platform rows
+    assert set(by_platform["segment_value"]) == set(sample_data.PLATFORMS)
+    assert "one segment type per row" in dashboard_data.filter_note("intraday", us, breakdown="platform")
 
 
 def test_the_global_filter_reaches_every_page(monkeypatch, snapshot_dir) -> None:

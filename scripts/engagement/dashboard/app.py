@@ -286,9 +286,9 @@ def render_intraday(data: DashboardData, segment: SegmentFilter = SegmentFilter(
             _chart(charts.playback_pulse(per_minute, judged), "pulse")
     with right:
         st.subheader("DAU so far, by hour")
-        _note("intraday", segment)
         options = {"total": "Total", "platform": "Platform", "country": "Country"}
         segment_type = st.selectbox("Breakdown", list(options), format_func=options.get, key="intraday_segment")
+        _note("intraday", segment, breakdown=None if segment_type == "total" else segment_type)
         frame = intraday_dau(data, segment_type, segment)
         if frame.empty:
             st.info("No intraday data yet." if data.intraday_users.empty else f"No intraday rows for {segment.describe()}.")
