@@ -495,5 +495,5 @@ def test_every_table_has_a_csv_download(monkeypatch, snapshot_dir) -> None:
     labels = {button.label for button in at.get("download_button")}
     for name in ("segment trend by country", "retention first_activity week", "retention by cohort",
                  "churn risk list", "churn model evaluation", "top titles", "genres", "playback quality by week",
-                 "qoe versus churn"):
+                 "qoe versus churn", "last batches", "broker lag"):
         assert f"Download {name} (CSV)" in labels, labels

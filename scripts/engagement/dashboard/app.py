@@ -337,8 +337,9 @@ def render_pipeline(data: DashboardData, segment: SegmentFilter = SegmentFilter(
             st.caption(f"Last batch finished {last_finished:%Y-%m-%d %H:%M:%S} UTC ({_fmt_age(max(age, 0))})")
         wanted = [c for c in ("batch_id", "finished_at", "status", "attempts", "new_files", "new_view_events",
                               "duration_seconds", "lag_seconds") if c in runs.columns]
+        last_batches = runs[wanted].sort_values("batch_id", ascending=False).head(10)
         st.dataframe(
-            runs[wanted].sort_values("batch_id", ascending=False).head(10), hide_index=True,
+            last_batches, hide_index=True,
             column_config={
                 "batch_id": "batch", "finished_at": st.column_config.DatetimeColumn("finished (UTC)",
                                                                                      format="HH:mm:ss"),
@@ -348,6 +349,7 @@ def render_pipeline(data: DashboardData, segment: SegmentFilter = SegmentFilter(
                 "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
             },
         )
+        _csv_button(last_batches, "last batches", "pipeline_csv")
     render_consumer_lag(data)
 
 
@@ -359,15 +361,17 @@ def render_consumer_lag(data: DashboardData) -> None:
     st.subheader("Broker lag per partition (landing sink)")
     st.caption("Records the broker holds that are not in durable landing files yet, and the time from "
                "producing the newest landed record to its visibility in the marts.")
+    shown = lag[["topic", "kafka_partition", "lag_records", "buffered_records", "lag_seconds",
+                 "event_to_visible_seconds"]]
     st.dataframe(
-        lag[["topic", "kafka_partition", "lag_records", "buffered_records", "lag_seconds",
-             "event_to_visible_seconds"]], hide_index=True,
+        shown, hide_index=True,
         column_config={
             "kafka_partition": "partition", "lag_records": "lag (records)", "buffered_records": "held by sink",
             "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
             "event_to_visible_seconds": st.column_config.NumberColumn("event → visible", format="%.1f s"),
         },
     )
+    _csv_button(shown, "broker lag", "consumer_lag_csv")
 
 
 def render_page(dashboard_dir: Path) -> None:
