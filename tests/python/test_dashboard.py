@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -75,6 +76,24 @@ def _chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def _chart(at: AppTest, key: str) -> dict:
+    """The Plotly spec of the chart drawn with ``key`` (Streamlit ends a keyed element's id with it)."""
+    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    assert len(found) == 1, (key, [c.proto.id for c in at.get("plotly_chart")])
+    return found[0]
+
+
+def _chart_keys(at: AppTest) -> list[str]:
+    return [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
+
+
+#: Every chart of the page over the full sample snapshot (stream tables too), by key.
+ALL_CHARTS = ["trend", "growth", "l28", "viewing", "segments", "segment_trend", "retention_curves", "cohorts",
+              "churn_reasons", "churn_calibration", "titles", "genres", "qoe", "qoe_churn", "pulse", "dau_so_far",
+              "pipeline"]
+BATCH_CHARTS = [key for key in ALL_CHARTS if key not in ("pulse", "dau_so_far", "pipeline")]
+
+
 # --- data access -------------------------------------------------------------------------------
 
 def test_snapshot_metadata_and_as_of_day(loaded) -> None:
@@ -140,13 +159,15 @@ def test_every_section_renders_with_the_snapshot_numbers(monkeypatch, snapshot_d
     for section in ("Active users and stickiness", "Growth accounting", "Cohort retention",
                     "Days active in the last 28 days", "Segments", "When people watch",
                     "Playback starts per minute", "DAU so far, by hour", "Lag and batch duration",
-                    "Last batches"):
+                    "Last batches", "Retention curves", "Users at risk of churning", "How well the risk score ranks",
+                    "Top titles by watchers", "Genres", "Playback quality by week", "Playback quality versus churn"):
         assert section in subheaders
     assert [h.value for h in at.header] == ["Intraday pulse", "Data freshness and pipeline health"]
+    assert [t.label for t in at.tabs] == ["Overview", "Segments", "Retention", "Churn risk", "Titles & genres",
+                                          "Playback quality", "Live & pipeline"]
     assert not at.info, [i.value for i in at.info]
-    specs = _chart_specs(at)
-    assert len(specs) == 9
-    trend = specs[0]
+    assert _chart_keys(at) == ALL_CHARTS
+    trend = _chart(at, "trend")
     dau_trace = next(t for t in trend["data"] if t["name"] == "DAU")
     assert _values(dau_trace["y"])[-1] == sample_data.AS_OF_DAU, "the trend ends at the newest complete day"
     assert "Data as of" in at.markdown[0].value
@@ -154,36 +175,37 @@ def test_every_section_renders_with_the_snapshot_numbers(monkeypatch, snapshot_d
 
 def test_growth_chart_has_churn_negative_and_quick_ratio(monkeypatch, snapshot_dir) -> None:
     at = _app(monkeypatch, snapshot_dir)
-    growth = _chart_specs(at)[1]
+    growth = _chart(at, "growth")
     names = [t["name"] for t in growth["data"]]
     assert names == ["Retained", "New", "Resurrected", "Churned", "Quick ratio"]
     assert growth["layout"]["barmode"] == "relative"
     at.segmented_control(key="growth_grain").set_value("Weekly").run()
-    assert [t["name"] for t in _chart_specs(at)[1]["data"]][-1] == "Quick ratio"
+    assert [t["name"] for t in _chart(at, "growth")["data"]][-1] == "Quick ratio"
 
 
 def test_segment_filter_switches_the_breakdown(monkeypatch, snapshot_dir) -> None:
     at = _app(monkeypatch, snapshot_dir)
-    assert at.selectbox(key="segment_type").options == ["Country", "Platform", "Plan", "Age band"]
+    assert at.selectbox(key="segment_type").options == ["Country", "Region", "Platform", "Plan", "Age band",
+                                                        "Sign-up cohort"]
     at.selectbox(key="segment_type").set_value("plan").run()
     assert not at.exception
-    segments = _chart_specs(at)[4]
+    segments = _chart(at, "segments")
     assert segments["data"][0]["x"] == ["basic", "standard", "premium"]
     assert "by plan" in " ".join(c.value for c in at.caption)
 
 
 def test_viewing_filter_by_platform(monkeypatch, snapshot_dir) -> None:
     at = _app(monkeypatch, snapshot_dir)
-    all_platforms = _values(_chart_specs(at)[5]["data"][0]["z"])
+    all_platforms = _values(_chart(at, "viewing")["data"][0]["z"])
     at.selectbox(key="viewing_platform").set_value("tv").run()
-    tv = _values(_chart_specs(at)[5]["data"][0]["z"])
+    tv = _values(_chart(at, "viewing")["data"][0]["z"])
     assert len(tv) == 7 and len(tv[0]) == 24
     assert sum(map(sum, tv)) < sum(map(sum, all_platforms))
 
 
 def test_intraday_pulse_marks_the_anomaly(monkeypatch, snapshot_dir) -> None:
     at = _app(monkeypatch, snapshot_dir)
-    pulse = _chart_specs(at)[6]
+    pulse = _chart(at, "pulse")
     anomaly = next(t for t in pulse["data"] if t["name"].startswith("Anomaly"))
     assert anomaly["name"] == "Anomaly (1)"
     assert anomaly["x"][0].startswith(sample_data.ANOMALY_MINUTE.strftime("%Y-%m-%dT%H:%M"))
@@ -195,7 +217,7 @@ def test_batch_snapshot_shows_clear_empty_states(monkeypatch, batch_snapshot_dir
     assert "No intraday data yet" in infos
     assert "No pipeline runs recorded" in infos
     assert _metrics(at)["DAU"] == f"{sample_data.AS_OF_DAU:,}"
-    assert len(at.get("plotly_chart")) == 6
+    assert _chart_keys(at) == BATCH_CHARTS
     assert "agg_intraday_active_users" in " ".join(c.value for c in at.caption)
 
 
@@ -205,12 +227,12 @@ def test_realtime_only_snapshot_renders_the_pulse_and_health(monkeypatch, tmp_pa
     export_dashboard_snapshot(warehouse, tmp_path / "dash", models=(
         "agg_intraday_active_users", "agg_playback_starts_per_minute", "pipeline_runs"))
     at = _app(monkeypatch, tmp_path / "dash")
-    assert len(at.get("plotly_chart")) == 3
+    assert _chart_keys(at) == ["pulse", "dau_so_far", "pipeline"]
     assert "No activity yet" in at.info[0].value
     assert not at.selectbox(key="intraday_segment").disabled
     at.selectbox(key="intraday_segment").set_value("platform").run()
     assert not at.exception
-    bars = _chart_specs(at)[1]["data"][0]
+    bars = _chart(at, "intraday_segments")["data"][0]
     assert sorted(bars["x"]) == sorted(sample_data.PLATFORMS)
 
 
@@ -233,7 +255,7 @@ def test_a_new_snapshot_shows_on_the_next_run(monkeypatch, tmp_path) -> None:
 
 def test_warm_up_is_shaded_and_named(monkeypatch, snapshot_dir) -> None:
     at = _app(monkeypatch, snapshot_dir)
-    trend = _chart_specs(at)[0]
+    trend = _chart(at, "trend")
     shapes = trend["layout"].get("shapes", [])
     assert len(shapes) == 1
     warm_up_end = sample_data.FIRST_DAY + timedelta(days=sample_data.WARM_UP_DAYS - 1)
@@ -272,7 +294,7 @@ def test_the_date_range_narrows_the_trend_and_growth(monkeypatch, snapshot_dir) 
     last = sample_data.FIRST_DAY + timedelta(days=35)
     at.date_input(key="date_range").set_value((first, last)).run()
     assert not at.exception
-    trend, growth = _chart_specs(at)[0], _chart_specs(at)[1]
+    trend, growth = _chart(at, "trend"), _chart(at, "growth")
     dau = next(t for t in trend["data"] if t["name"] == "DAU")
     assert [x[:10] for x in dau["x"]] == [(first + timedelta(days=i)).isoformat() for i in range(6)]
     assert len(growth["data"][0]["x"]) == 6
@@ -284,3 +306,194 @@ def test_tables_have_csv_downloads(monkeypatch, snapshot_dir) -> None:
     labels = [button.label for button in at.get("download_button")]
     assert "Download retention by cohort (CSV)" in labels
     assert any(label.startswith("Download segments by") for label in labels)
+
+
+# --- the global segment filter and the pages after the overview --------------------------------
+
+def _parquet(snapshot_dir: Path, sql: str, params: list | None = None):
+    """Run ``sql`` over the snapshot's Parquet files (``{model}`` names a file): the test's own figures."""
+    folder = current_snapshot(snapshot_dir).folder
+    con = duckdb.connect()
+    try:
+        return con.execute(sql.format_map(_Files(folder)), params or []).df()
+    finally:
+        con.close()
+
+
+class _Files(dict):
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def __missing__(self, model: str) -> str:
+        return f"read_parquet('{self.folder / model}.parquet')"
+
+
+def test_filter_notes_say_which_charts_cannot_be_filtered() -> None:
+    none = dashboard_data.SegmentFilter()
+    plan = dashboard_data.SegmentFilter("plan", "basic")
+    platform = dashboard_data.SegmentFilter("platform", "tv")
+    assert all(dashboard_data.filter_note(chart, none) is None for chart in dashboard_data.CHART_SOURCES)
+    assert dashboard_data.filter_note("trend", plan) == "Filtered: Plan = basic."
+    assert dashboard_data.filter_note("viewing", platform) == "Filtered: Platform = tv."
+    assert dashboard_data.filter_note("viewing", plan).startswith("Not filtered by Plan = basic: no plan grain in "
+                                                                  "agg_viewing_local_time_heatmap")
+    assert "platform" not in dashboard_data.CHART_SOURCES["churn_list"][1], "dim_user has no platform"
+    assert dashboard_data.filter_note("segments", plan, breakdown="plan") == "Filtered: Plan = basic."
+    assert "one segment type per row" in dashboard_data.filter_note("segments", plan, breakdown="country")
+
+
+@pytest.mark.parametrize("dimension", list(dashboard_data.FILTER_DIMENSIONS))
+def test_each_filter_dimension_narrows_the_kpis_to_the_segment(loaded, snapshot_dir, dimension) -> None:
+    values = dashboard_data.segment_values(loaded, dimension)
+    assert values, dimension
+    segment = dashboard_data.SegmentFilter(dimension, values[-1])
+    expected = _parquet(snapshot_dir, "select dau, mau, new_users from {agg_daily_segment_engagement} "
+                        "where segment_type = ? and segment_value = ? and activity_date = ?",
+                        [dimension, values[-1], sample_data.AS_OF_DAY])
+    filtered = dashboard_data.apply_segment_filter(loaded, segment)
+    kpis = dashboard_data.kpis(filtered)
+    assert kpis["dau"] == expected["dau"][0] and kpis["mau"] == expected["mau"][0]
+    assert kpis["dau"] < sample_data.AS_OF_DAU
+    growth = dashboard_data.growth_frame(filtered, "day")
+    assert growth["new"].iloc[-1] == expected["new_users"][0]
+    assert len(growth) == sample_data.DAYS - 1, "the in-progress day stays out"
+
+
+def test_segment_values_are_most_active_first(loaded) -> None:
+    assert dashboard_data.segment_values(loaded, "plan") == list(sample_data.PLANS)
+    assert set(dashboard_data.segment_values(loaded, "region")) == set(sample_data.REGIONS.values())
+
+
+def test_segment_trend_follows_the_filter_and_leaves_out_the_partial_day(loaded) -> None:
+    everyone = dashboard_data.segment_trend(loaded, "country", dashboard_data.SegmentFilter(), limit=3)
+    assert list(dict.fromkeys(everyone["segment_value"])) == list(sample_data.COUNTRIES[:3])
+    days = {d.date() for d in everyone["activity_date"]}
+    assert len(days) == sample_data.DAYS - 1 and loaded.in_progress_day not in days
+    one = dashboard_data.segment_trend(loaded, "country", dashboard_data.SegmentFilter("country", "DE"))
+    assert set(one["segment_value"]) == {"DE"}
+    other = dashboard_data.segment_trend(loaded, "country", dashboard_data.SegmentFilter("plan", "basic"))
+    assert set(other["segment_value"]) == set(sample_data.COUNTRIES)  # cannot narrow: says so on the chart
+    first = sample_data.FIRST_DAY + timedelta(days=10)
+    ranged = dashboard_data.segment_trend(loaded, "plan", dashboard_data.SegmentFilter(), first=first,
+                                          last=first + timedelta(days=4))
+    assert len(ranged) == 5 * len(sample_data.PLANS)
+
+
+def test_retention_curves_and_table_follow_basis_and_grain(loaded, snapshot_dir) -> None:
+    assert dashboard_data.retention_grains(loaded) == ["day", "week"]
+    for basis, model in dashboard_data.RETENTION_CURVE_MODELS.items():
+        for grain in ("day", "week"):
+            curves = dashboard_data.retention_curves(loaded, basis, grain, max_cohorts=4)
+            expected = _parquet(snapshot_dir, f"select cohort_start, period_number, retention_rate from {{{model}}} "
+                                "where cohort_grain = ? and cohort_start in (select distinct cohort_start from "
+                                f"{{{model}}} where cohort_grain = ? order by 1 desc limit 4) order by 1, 2",
+                                [grain, grain])
+            assert curves["retention_rate"].tolist() == pytest.approx(expected["retention_rate"].tolist())
+            table = dashboard_data.retention_table(loaded, basis, grain)
+            summary = _parquet(snapshot_dir, "select count(*) as n from {agg_cohort_retention_summary} "
+                               "where cohort_basis = ? and cohort_grain = ?", [basis, grain])
+            assert len(table) == summary["n"][0] > 0
+    signup = dashboard_data.retention_curves(loaded, "signup", "day")
+    assert (signup[signup["period_number"] == 0]["retention_rate"] < 1).all(), "sign-up cohorts start below 100%"
+
+
+def test_churn_list_is_the_as_of_day_narrowed_by_profile(loaded, snapshot_dir) -> None:
+    everyone = dashboard_data.churn_at_risk(loaded, dashboard_data.SegmentFilter(), limit=None)
+    assert {d.date() for d in everyone["activity_date"]} == {sample_data.AS_OF_DAY}
+    assert everyone["risk_rank"].tolist() == sorted(everyone["risk_rank"])
+    segment = dashboard_data.SegmentFilter("plan", "premium")
+    shown = dashboard_data.churn_at_risk(loaded, segment, limit=10)
+    expected = _parquet(snapshot_dir, "select r.user_id from {fct_user_churn_risk} r join {dim_user} u using (user_id) "
+                        "where u.plan = 'premium' and r.activity_date = ? order by r.risk_rank limit 10",
+                        [sample_data.AS_OF_DAY])
+    assert shown["user_id"].tolist() == expected["user_id"].tolist()
+    assert shown["rank_in_selection"].tolist() == list(range(1, 11))
+    cohort = dashboard_data.SegmentFilter("signup_cohort", "2026-01")
+    assert set(dashboard_data.churn_at_risk(loaded, cohort, limit=None)["signup_cohort"]) == {"2026-01"}
+    platform = dashboard_data.SegmentFilter("platform", "tv")  # no platform in dim_user: the whole list
+    assert len(dashboard_data.churn_at_risk(loaded, platform, limit=None)) == len(everyone)
+    reasons = dashboard_data.churn_reason_counts(loaded, segment)
+    top = _parquet(snapshot_dir, "select count(*) filter (where r.has_poor_qoe) as n from {fct_user_churn_risk} r "
+                   "join {dim_user} u using (user_id) where u.plan = 'premium' and r.activity_date = ? "
+                   "and r.risk_decile = 1", [sample_data.AS_OF_DAY])
+    assert reasons.set_index("reason")["users"]["poor playback"] == top["n"][0]
+
+
+def test_titles_genres_and_qoe_frames(loaded, snapshot_dir) -> None:
+    titles = dashboard_data.top_titles(loaded, limit=5)
+    assert titles["title"].tolist() == [f"Title {i:02d}" for i in range(1, 6)]
+    genres = dashboard_data.genre_table(loaded)
+    expected = _parquet(snapshot_dir, "select genre, sum(watch_seconds) as w from {agg_genre_performance} "
+                        "group by 1 order by 2 desc, 1")
+    assert genres["genre"].tolist() == expected["genre"].tolist()
+    assert genres["share_of_watch_time"].sum() == pytest.approx(1.0)
+    segment = dashboard_data.SegmentFilter("country", "BR")
+    weekly = dashboard_data.weekly_qoe(loaded, segment)
+    sums = _parquet(snapshot_dir, "select platform, sum(rebuffered_playback_count) / sum(playback_count) as share "
+                    "from {agg_weekly_playback_qoe} where country = 'BR' group by 1 order by 1")
+    newest = weekly.groupby("platform")[["rebuffered_playback_count", "playback_count"]].sum()
+    assert (newest["rebuffered_playback_count"] / newest["playback_count"]).tolist() == pytest.approx(
+        sums["share"].tolist())
+    assert not weekly["is_complete_week"].iloc[-1], "the partial week is kept and flagged"
+    pooled = dashboard_data.qoe_churn(loaded)
+    q4 = _parquet(snapshot_dir, "select sum(churned_next_week_users) / sum(users) as s from {agg_weekly_qoe_churn} "
+                  "where qoe_bucket = 'q4'")
+    assert pooled.set_index("qoe_bucket")["next_week_churn_share"]["q4"] == pytest.approx(q4["s"][0])
+
+
+def test_intraday_follows_a_platform_filter(loaded) -> None:
+    tv = dashboard_data.intraday_dau(loaded, "total", dashboard_data.SegmentFilter("platform", "tv"))
+    assert set(tv["segment_value"]) == {"tv"}
+    plan = dashboard_data.intraday_dau(loaded, "total", dashboard_data.SegmentFilter("plan", "basic"))
+    assert set(plan["segment_type"]) == {"total"}
+    us = dashboard_data.SegmentFilter("country", "US")
+    by_platform = dashboard_data.intraday_dau(loaded, "platform", us)  # no country x platform rows
+    assert set(by_platform["segment_value"]) == set(sample_data.PLATFORMS)
+    assert "one segment type per row" in dashboard_data.filter_note("intraday", us, breakdown="platform")
+
+
+def test_the_global_filter_reaches_every_page(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    assert at.selectbox(key="segment_dimension").options == ["All users", "Country", "Region", "Platform", "Plan",
+                                                             "Age band", "Sign-up cohort"]
+    at.selectbox(key="segment_dimension").set_value("plan").run()
+    at.selectbox(key="segment_value").set_value("standard").run()
+    assert not at.exception, [e.message for e in at.exception]
+    expected = _parquet(snapshot_dir, "select dau, mau from {agg_daily_segment_engagement} where segment_type = "
+                        "'plan' and segment_value = 'standard' and activity_date = ?", [sample_data.AS_OF_DAY])
+    assert _metrics(at)["DAU"] == f"{int(expected['dau'][0]):,}"
+    users = _parquet(snapshot_dir, "select count(*) as n from {fct_user_churn_risk} r join {dim_user} u using "
+                     "(user_id) where u.plan = 'standard' and r.activity_date = ?", [sample_data.AS_OF_DAY])
+    assert _metrics(at)["Users scored"] == f"{int(users['n'][0]):,}"
+    notes = [c.value for c in at.caption if "Plan = standard" in c.value]
+    assert sum(n.startswith("🔎 Filtered") for n in notes) == 4  # KPIs, trend, daily growth, churn list
+    # one line per source of CHART_SOURCES (the weekly growth is not drawn: Daily is picked)
+    assert len(notes) == len(dashboard_data.CHART_SOURCES) - 1, notes
+    trend = _chart(at, "trend")
+    dau = next(t for t in trend["data"] if t["name"] == "DAU")
+    assert _values(dau["y"])[-1] == expected["dau"][0]
+
+
+def test_retention_toggles_switch_the_curves(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    weekly = _chart(at, "retention_curves")
+    at.segmented_control(key="retention_basis").set_value("signup").run()
+    at.segmented_control(key="retention_grain").set_value("day").run()
+    assert not at.exception
+    daily = _chart(at, "retention_curves")
+    assert len(daily["data"]) == 8 and len(weekly["data"]) == 6
+    expected = _parquet(snapshot_dir, "select retention_rate from {agg_signup_cohort_retention_curve} where "
+                        "cohort_grain = 'day' and period_number = 0 order by cohort_start desc limit 1")
+    assert _values(daily["data"][-1]["y"])[0] == pytest.approx(expected["retention_rate"][0] * 100)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Sign-up cohorts by day" in captions and "month cohorts are not built" in captions
+
+
+def test_every_table_has_a_csv_download(monkeypatch, snapshot_dir) -> None:
+    at = _app(monkeypatch, snapshot_dir)
+    labels = {button.label for button in at.get("download_button")}
+    for name in ("segment trend by country", "retention first_activity week", "retention by cohort",
+                 "churn risk list", "churn model evaluation", "top titles", "genres", "playback quality by week",
+                 "qoe versus churn", "last batches", "broker lag"):
+        assert f"Download {name} (CSV)" in labels, labels

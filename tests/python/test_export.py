@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -208,3 +209,22 @@ def test_if_stale_re_exports_a_snapshot_of_another_warehouse(tmp_path, capsys) -
     del document["warehouse"]
     (current_snapshot_dir(dash) / "_snapshot.json").write_text(json.dumps(document))
     assert export.is_stale(batch, dash), "a snapshot that does not say where it came from"
+
+
+def test_partial_models_keep_only_their_columns_and_rows(tmp_path) -> None:
+    """dim_user keeps only the segments the churn list is filtered by; churn risk its newest two days."""
+    from support import sample_data
+
+    warehouse = sample_data.build_sample_warehouse(tmp_path / "w.duckdb", realtime=False)
+    folder = export_dashboard_snapshot(warehouse, tmp_path / "dash")
+    con = duckdb.connect()
+    columns = [row[0] for row in con.execute(f"describe select * from read_parquet('{folder}/dim_user.parquet')")
+               .fetchall()]
+    assert sorted(columns) == sorted(export.EXPORT_COLUMNS["dim_user"])
+    days = con.execute(f"select distinct activity_date from read_parquet('{folder}/fct_user_churn_risk.parquet') "
+                       "order by 1").fetchall()
+    newest = sample_data.AS_OF_DAY + timedelta(days=1)
+    assert [day for (day,) in days] == [sample_data.AS_OF_DAY, newest]
+    document = json.loads((folder / "_snapshot.json").read_text())
+    assert set(document["missing"]) == {"agg_intraday_active_users", "agg_playback_starts_per_minute",
+                                        "pipeline_runs", "pipeline_consumer_lag"}

@@ -18,12 +18,14 @@ import pandas as pd
 import streamlit as st
 
 from engagement import settings
-from engagement.dashboard import charts
+from engagement.dashboard import charts, pages
 from engagement.dashboard.data import (
-    SEGMENT_TYPES,
+    FILTER_DIMENSIONS,
     DashboardData,
-    cohort_matrix,
+    SegmentFilter,
+    apply_segment_filter,
     dashboard_dir_from_env,
+    filter_applies,
     growth_frame,
     incomplete_weeks,
     intraday_dau,
@@ -31,7 +33,7 @@ from engagement.dashboard.data import (
     kpis,
     load_dashboard_data,
     pipeline_health,
-    segment_frame,
+    segment_values,
     snapshot_age_seconds,
     viewing_matrix,
     viewing_platforms,
@@ -40,8 +42,8 @@ from engagement.dashboard.data import (
 from engagement.snapshot import current_snapshot
 
 STALE_AFTER_SECONDS = 300
-SEGMENT_CHART_LIMIT = 12
-PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
+PAGES = ("Overview", "Segments", "Retention", "Churn risk", "Titles & genres", "Playback quality",
+         "Live & pipeline")
 
 
 def _refresh_seconds() -> float | None:
@@ -84,14 +86,9 @@ def _fmt_age(seconds: float | None) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
-
-
-def _csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
-    """A CSV download of ``frame`` (what the table beside it shows)."""
-    st.download_button(f"Download {name} (CSV)", frame.to_csv(index=False).encode("utf-8"),
-                       file_name=f"{name.replace(' ', '_')}.csv", mime="text/csv", key=key)
+_chart = pages.chart
+_csv_button = pages.csv_button
+_note = pages.note
 
 
 def apply_date_range(data: DashboardData, first: date, last: date) -> DashboardData:
@@ -107,17 +104,38 @@ def apply_date_range(data: DashboardData, first: date, last: date) -> DashboardD
                    in_progress_day=in_progress)
 
 
-def render_date_range(data: DashboardData) -> DashboardData:
-    """A date-range picker above the trend and growth charts; returns the data they draw."""
+def render_date_range(data: DashboardData, container=st) -> tuple[date | None, date | None]:
+    """A date-range picker for the daily charts (trend, growth, segment trends): the range picked."""
     if data.activity.empty:
-        return data
+        return None, None
     first = pd.Timestamp(data.activity["activity_date"].min()).date()
     last = pd.Timestamp(data.activity["activity_date"].max()).date()
-    picked = st.date_input("Date range (trend and growth)", (first, last), min_value=first, max_value=last,
-                           key="date_range")
+    picked = container.date_input("Date range (daily charts)", (first, last), min_value=first, max_value=last,
+                                  key="date_range")
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
-        return apply_date_range(data, picked[0], picked[1])
-    return data  # half-picked: wait for the second date
+        return picked[0], picked[1]
+    return None, None  # half-picked: wait for the second date
+
+
+def render_segment_filter(data: DashboardData, container=st) -> SegmentFilter:
+    """The global segment filter: one dimension and one of its values (or all users)."""
+    dimensions = ["all", *(d for d in FILTER_DIMENSIONS if segment_values(data, d))]
+    left, right = container.columns(2)
+    dimension = left.selectbox("Segment filter", dimensions, key="segment_dimension",
+                               format_func=lambda d: "All users" if d == "all" else FILTER_DIMENSIONS[d])
+    if dimension == "all":
+        right.selectbox("Segment", ["–"], key="segment_value", disabled=True)
+        return SegmentFilter()
+    value = right.selectbox(FILTER_DIMENSIONS[dimension], segment_values(data, dimension), key="segment_value")
+    return SegmentFilter(dimension, value)
+
+
+def render_filters(data: DashboardData) -> tuple[SegmentFilter, date | None, date | None]:
+    """The row of global filters above the pages."""
+    left, right = st.columns([1, 2])
+    first, last = render_date_range(data, left)
+    segment = render_segment_filter(data, right)
+    return segment, first, last
 
 
 def render_header(data: DashboardData) -> None:
@@ -136,11 +154,13 @@ def render_header(data: DashboardData) -> None:
         st.caption("Not in this snapshot: " + ", ".join(snapshot.missing))
 
 
-def render_kpis(data: DashboardData) -> None:
+def render_kpis(data: DashboardData, segment: SegmentFilter = SegmentFilter()) -> None:
     values = kpis(data)
     if not values:
-        st.info("No activity yet: fct_active_user_fast is empty.")
+        st.info("No activity yet: fct_active_user_fast is empty." if not segment.is_active
+                else f"No activity for {segment.describe()}.")
         return
+    _note("kpis", segment)
     columns = st.columns(6)
     columns[0].metric("DAU", _fmt_int(values.get("dau")),
                       delta=_fmt_int(values["dau_delta"]) if "dau_delta" in values else None,
@@ -161,10 +181,11 @@ def render_kpis(data: DashboardData) -> None:
                           help="The newest day is still filling up")
 
 
-def render_trend_and_growth(data: DashboardData) -> None:
+def render_trend_and_growth(data: DashboardData, segment: SegmentFilter = SegmentFilter()) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Active users and stickiness")
+        _note("trend", segment)
         if data.activity.empty:
             st.info("No daily activity in this snapshot.")
         else:
@@ -183,104 +204,61 @@ def render_trend_and_growth(data: DashboardData) -> None:
             "Period", ["Daily", "Weekly"], default="Daily", key="growth_grain", label_visibility="collapsed",
         ) or "Daily"
         growth = growth_frame(data, "week" if grain == "Weekly" else "day")
+        _note("growth_week" if grain == "Weekly" else "growth_day", segment)
         if growth.empty:
             st.info("No growth accounting in this snapshot.")
         else:
             partial = sorted(incomplete_weeks(data)) if grain == "Weekly" else []
+            warm_up = warm_up_end(data)
             st.caption("New, retained and resurrected users up; churned users down; "
                        "quick ratio = (new + resurrected) / churned (right axis)"
-                       + (f"; faded: the week of {partial[-1]:%Y-%m-%d} is not complete yet" if partial else ""))
-            _chart(charts.growth_accounting(growth, "day" if grain == "Daily" else "week"), "growth")
+                       + (f"; faded: the week of {partial[-1]:%Y-%m-%d} is not complete yet" if partial else "")
+                       + (f"; {data.in_progress_day:%Y-%m-%d} is in progress and not drawn"
+                          if grain == "Daily" and data.in_progress_day is not None else "")
+                       + (f"; shaded up to {warm_up:%Y-%m-%d}: the warm-up (early users all count as new)"
+                          if warm_up else ""))
+            _chart(charts.growth_accounting(growth, "day" if grain == "Daily" else "week", warm_up), "growth")
 
 
-def render_retention(data: DashboardData) -> None:
+def render_l28_and_viewing(data: DashboardData, segment: SegmentFilter) -> None:
     left, right = st.columns(2, gap="large")
     with left:
-        st.subheader("Cohort retention")
-        matrix = cohort_matrix(data)
-        if matrix.empty:
-            st.info("No retention cohorts in this snapshot.")
-        else:
-            st.caption("Share of each weekly first-activity cohort active in week N after it")
-            _chart(charts.cohort_heatmap(matrix), "cohorts")
-        summary = data.cohort_summary
-        if not summary.empty and "d1_retention_rate" in summary.columns:
-            table = summary.rename(columns={
-                "cohort_start": "Cohort week", "cohort_size": "Users", "d1_retention_rate": "D1",
-                "d7_retention_rate": "D7", "d14_retention_rate": "D14", "d28_retention_rate": "D28"})
-            with st.expander("D1 / D7 / D14 / D28 retention by cohort (empty: the day is not complete yet)"):
-                st.dataframe(table, hide_index=True, key="retention_table", column_config={
-                    name: st.column_config.NumberColumn(format="percent") for name in ("D1", "D7", "D14", "D28")})
-                _csv_button(table, "retention by cohort", "retention_csv")
-    with right:
         histogram = data.l28_histogram
         st.subheader("Days active in the last 28 days")
+        _note("l28", segment)
         if histogram.empty:
             st.info("No L28 histogram in this snapshot.")
         else:
             day = pd.Timestamp(histogram["activity_date"].iloc[0])
             total = int(histogram["users"].sum())
+            complete = bool(histogram["is_complete_window"].all()) if "is_complete_window" in histogram else True
             st.caption(f"On {day:%Y-%m-%d}: {total:,} users active at least once in 28 days, "
-                       "by number of active days (bands: casual 1-4, regular 5-13, core 14-21, power 22-28)")
+                       "by number of active days (bands: casual 1-4, regular 5-13, core 14-21, power 22-28)"
+                       + ("" if complete else "; warm-up: fewer than 28 days of data behind this day"))
             _chart(charts.l28_histogram(histogram), "l28")
-
-
-def render_segments_and_viewing(data: DashboardData) -> None:
-    left, right = st.columns(2, gap="large")
-    with left:
-        _render_segments(data)
     with right:
-        _render_viewing(data)
+        _render_viewing(data, segment)
 
 
-def _render_segments(data: DashboardData) -> None:
-    """The segment breakdown with its filter (as-of-day values)."""
-    st.subheader("Segments")
-    if data.segments.empty:
-        st.info("No segment breakdown in this snapshot.")
-    else:
-        segment_type = st.selectbox(
-            "Segment by", list(SEGMENT_TYPES), format_func=SEGMENT_TYPES.get, key="segment_type",
-        )
-        frame = segment_frame(data, segment_type)
-        label = SEGMENT_TYPES[segment_type]
-        if frame.empty:
-            st.info(f"No breakdown by {label.lower()} on {data.as_of_day:%Y-%m-%d}.")
-            return
-        note = " (users on several platforms count in each)" if segment_type == "platform" else ""
-        shown = frame.head(SEGMENT_CHART_LIMIT)
-        top = (f" (top {len(shown)} of {len(frame)} by DAU)" if len(frame) > len(shown) else "")
-        st.caption(f"DAU, WAU, MAU and stickiness by {label.lower()}{top} on "
-                   f"{data.as_of_day:%Y-%m-%d}{note}")
-        _chart(charts.segment_bars(shown, label), "segments")
-        table = frame[["segment_value", "dau", "wau", "mau", "stickiness"]].rename(columns={
-            "segment_value": label, "dau": "DAU", "wau": "WAU", "mau": "MAU", "stickiness": "Stickiness",
-        })
-        table["Stickiness"] = table["Stickiness"] * 100
-        with st.expander(f"Table by {label.lower()}"):
-            st.dataframe(table, hide_index=True, column_config={
-                "DAU": st.column_config.NumberColumn(format="localized"),
-                "WAU": st.column_config.NumberColumn(format="localized"),
-                "MAU": st.column_config.NumberColumn(format="localized"),
-                "Stickiness": st.column_config.NumberColumn(format="%.1f%%"),
-            })
-            _csv_button(table, f"segments by {label.lower()}", "segments_csv")
-
-
-def _render_viewing(data: DashboardData) -> None:
-    """Sessions by local weekday and hour, filtered by platform."""
+def _render_viewing(data: DashboardData, segment: SegmentFilter = SegmentFilter()) -> None:
+    """Sessions by local weekday and hour, filtered by platform (the global filter's, if set)."""
     st.subheader("When people watch")
+    _note("viewing", segment)
     if data.viewing_heatmap.empty:
         st.info("No viewing sessions in this snapshot.")
     else:
         platforms = viewing_platforms(data)
-        platform = st.selectbox("Platform", ["All platforms", *platforms], key="viewing_platform")
+        forced = filter_applies("viewing", segment)
+        platform = st.selectbox("Platform", ["All platforms", *platforms], key="viewing_platform", disabled=forced)
+        if forced:
+            platform = segment.value
         matrix = viewing_matrix(data, None if platform == "All platforms" else platform)
-        st.caption("Viewing sessions started, by the viewer's local weekday and hour")
+        st.caption("Viewing sessions started, by the viewer's local weekday and hour, over the whole history "
+                   "(the in-progress day included as far as it goes)")
         _chart(charts.viewing_heatmap(matrix), "viewing")
 
 
-def render_intraday(data: DashboardData) -> None:
+def render_intraday(data: DashboardData, segment: SegmentFilter = SegmentFilter()) -> None:
     st.header("Intraday pulse", divider="gray")
     if not data.has_intraday:
         st.info("No intraday data yet: the real-time marts appear after the first micro-batch of `make stream`.")
@@ -288,6 +266,7 @@ def render_intraday(data: DashboardData) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Playback starts per minute")
+        _note("pulse", segment)
         per_minute = data.playback_per_minute
         if per_minute.empty:
             st.info("No intraday data yet.")
@@ -309,13 +288,17 @@ def render_intraday(data: DashboardData) -> None:
         st.subheader("DAU so far, by hour")
         options = {"total": "Total", "platform": "Platform", "country": "Country"}
         segment_type = st.selectbox("Breakdown", list(options), format_func=options.get, key="intraday_segment")
-        frame = intraday_dau(data, segment_type)
+        _note("intraday", segment, breakdown=None if segment_type == "total" else segment_type)
+        frame = intraday_dau(data, segment_type, segment)
         if frame.empty:
-            st.info("No intraday data yet.")
+            st.info("No intraday data yet." if data.intraday_users.empty else f"No intraday rows for {segment.describe()}.")
         elif segment_type == "total":
             newest = frame[frame["activity_date"] == frame["activity_date"].max()]
+            partial = newest[~newest["is_complete_hour"].astype(bool)] if "is_complete_hour" in newest else newest.iloc[0:0]
             st.caption(f"Distinct active users since 00:00 UTC: {int(newest['cumulative_active_users'].max()):,} "
-                       f"on {pd.Timestamp(newest['activity_date'].iloc[0]):%Y-%m-%d} so far")
+                       f"on {pd.Timestamp(newest['activity_date'].iloc[0]):%Y-%m-%d} so far"
+                       + (f" (hour {int(partial['activity_hour'].iloc[0]):02d}:00 still in progress)"
+                          if not partial.empty else ""))
             _chart(charts.dau_so_far(frame), "dau_so_far")
         else:
             newest = frame[frame["activity_date"] == frame["activity_date"].max()]
@@ -327,8 +310,9 @@ def render_intraday(data: DashboardData) -> None:
                                         options[segment_type], "DAU so far"), "intraday_segments")
 
 
-def render_pipeline(data: DashboardData) -> None:
+def render_pipeline(data: DashboardData, segment: SegmentFilter = SegmentFilter()) -> None:
     st.header("Data freshness and pipeline health", divider="gray")
+    _note("pipeline", segment)
     health = pipeline_health(data)
     if not health:
         st.info("No pipeline runs recorded: `pipeline_runs` is written by the stream runner (`make stream`).")
@@ -353,8 +337,9 @@ def render_pipeline(data: DashboardData) -> None:
             st.caption(f"Last batch finished {last_finished:%Y-%m-%d %H:%M:%S} UTC ({_fmt_age(max(age, 0))})")
         wanted = [c for c in ("batch_id", "finished_at", "status", "attempts", "new_files", "new_view_events",
                               "duration_seconds", "lag_seconds") if c in runs.columns]
+        last_batches = runs[wanted].sort_values("batch_id", ascending=False).head(10)
         st.dataframe(
-            runs[wanted].sort_values("batch_id", ascending=False).head(10), hide_index=True,
+            last_batches, hide_index=True,
             column_config={
                 "batch_id": "batch", "finished_at": st.column_config.DatetimeColumn("finished (UTC)",
                                                                                      format="HH:mm:ss"),
@@ -364,6 +349,7 @@ def render_pipeline(data: DashboardData) -> None:
                 "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
             },
         )
+        _csv_button(last_batches, "last batches", "pipeline_csv")
     render_consumer_lag(data)
 
 
@@ -375,15 +361,17 @@ def render_consumer_lag(data: DashboardData) -> None:
     st.subheader("Broker lag per partition (landing sink)")
     st.caption("Records the broker holds that are not in durable landing files yet, and the time from "
                "producing the newest landed record to its visibility in the marts.")
+    shown = lag[["topic", "kafka_partition", "lag_records", "buffered_records", "lag_seconds",
+                 "event_to_visible_seconds"]]
     st.dataframe(
-        lag[["topic", "kafka_partition", "lag_records", "buffered_records", "lag_seconds",
-             "event_to_visible_seconds"]], hide_index=True,
+        shown, hide_index=True,
         column_config={
             "kafka_partition": "partition", "lag_records": "lag (records)", "buffered_records": "held by sink",
             "lag_seconds": st.column_config.NumberColumn("lag", format="%.1f s"),
             "event_to_visible_seconds": st.column_config.NumberColumn("event → visible", format="%.1f s"),
         },
     )
+    _csv_button(shown, "broker lag", "consumer_lag_csv")
 
 
 def render_page(dashboard_dir: Path) -> None:
@@ -406,12 +394,27 @@ def render_page(dashboard_dir: Path) -> None:
             return
         data = _cached_data(str(snapshot.folder), snapshot)
     render_header(data)
-    render_kpis(data)
-    render_trend_and_growth(render_date_range(data))
-    render_retention(data)
-    render_segments_and_viewing(data)
-    render_intraday(data)
-    render_pipeline(data)
+    segment, first, last = render_filters(data)
+    filtered = apply_segment_filter(data, segment)
+    tabs = dict(zip(PAGES, st.tabs(list(PAGES))))
+    with tabs["Overview"]:
+        render_kpis(filtered, segment)
+        daily = apply_date_range(filtered, first, last) if first is not None else filtered
+        render_trend_and_growth(daily, segment)
+        render_l28_and_viewing(data, segment)
+    with tabs["Segments"]:
+        pages.render_segments_page(data, segment, first, last)
+    with tabs["Retention"]:
+        pages.render_retention_page(data, segment)
+    with tabs["Churn risk"]:
+        pages.render_churn_page(data, segment)
+    with tabs["Titles & genres"]:
+        pages.render_titles_page(data, segment)
+    with tabs["Playback quality"]:
+        pages.render_quality_page(data, segment)
+    with tabs["Live & pipeline"]:
+        render_intraday(data, segment)
+        render_pipeline(data, segment)
 
 
 def main() -> None:

@@ -52,15 +52,25 @@ def activity_trend(activity: pd.DataFrame, in_progress: bool, warm_up_end=None) 
     fig.update_yaxes(title_text="users", rangemode="tozero", secondary_y=False, tickformat=",")
     fig.update_yaxes(title_text="stickiness", rangemode="tozero", secondary_y=True, showgrid=False,
                      ticksuffix="%", tickformat=".0f")
-    if warm_up_end is not None and not frame.empty:
-        fig.add_vrect(x0=pd.Timestamp(frame["activity_date"].iloc[0]), x1=pd.Timestamp(warm_up_end),
-                      fillcolor="gray", opacity=0.12, line_width=0, layer="below",
-                      annotation_text=WARM_UP_LABEL, annotation_position="top left")
+    if not frame.empty:
+        shade_warm_up(fig, frame["activity_date"].iloc[0], warm_up_end)
     return _layout(fig)
 
 
-def growth_accounting(growth: pd.DataFrame, period_label: str) -> go.Figure:
-    """New, retained, resurrected stacked up; churned down (negative); quick ratio on the right."""
+def shade_warm_up(fig: go.Figure, first_day, warm_up_end) -> go.Figure:
+    """Shade the MAU warm-up (``first_day`` .. ``warm_up_end``) on a chart with days on x."""
+    if warm_up_end is not None and first_day is not None and pd.Timestamp(first_day) <= pd.Timestamp(warm_up_end):
+        fig.add_vrect(x0=pd.Timestamp(first_day), x1=pd.Timestamp(warm_up_end),
+                      fillcolor="gray", opacity=0.12, line_width=0, layer="below",
+                      annotation_text=WARM_UP_LABEL, annotation_position="top left")
+    return fig
+
+
+def growth_accounting(growth: pd.DataFrame, period_label: str, warm_up_end=None) -> go.Figure:
+    """New, retained, resurrected stacked up; churned down (negative); quick ratio on the right.
+
+    ``warm_up_end``: the days (or weeks) up to it are shaded: the first days count everyone as new.
+    """
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     complete = growth["is_complete"] if "is_complete" in growth.columns else pd.Series(True, index=growth.index)
     opacity = [1.0 if bool(ok) else 0.35 for ok in complete]  # a period the data has not finished: faded
@@ -77,6 +87,8 @@ def growth_accounting(growth: pd.DataFrame, period_label: str) -> go.Figure:
                    hovertemplate="%{y:.2f}"),
         secondary_y=True,
     )
+    if not growth.empty:
+        shade_warm_up(fig, growth["period"].iloc[0], warm_up_end)
     fig.update_layout(barmode="relative", bargap=0.15)
     fig.update_yaxes(title_text=f"users per {period_label}", tickformat=",", secondary_y=False)
     fig.update_yaxes(title_text="quick ratio", rangemode="tozero", secondary_y=True, showgrid=False,
@@ -227,3 +239,101 @@ def category_bars(categories: pd.Series, values: pd.Series, x_title: str, y_titl
     fig.update_yaxes(title_text=y_title, tickformat=",", rangemode="tozero")
     fig.update_layout(hovermode="closest", showlegend=False)
     return _layout(fig)
+
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+
+
+def segment_trend(trend: pd.DataFrame, label: str, warm_up_end=None) -> go.Figure:
+    """DAU (top) and stickiness (bottom) per day, one line per segment value."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4])
+    for index, (value, part) in enumerate(trend.groupby("segment_value", sort=False)):
+        color = PALETTE[index % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=part["activity_date"], y=part["dau"], name=str(value), mode="lines",
+                                 legendgroup=str(value), line={"color": color}), row=1, col=1)
+        fig.add_trace(go.Scatter(x=part["activity_date"], y=part["stickiness"] * 100, name=str(value),
+                                 mode="lines", legendgroup=str(value), showlegend=False,
+                                 line={"color": color, "dash": "dot"}, hovertemplate="%{y:.1f}%"), row=2, col=1)
+    if not trend.empty:
+        shade_warm_up(fig, trend["activity_date"].min(), warm_up_end)
+    fig.update_yaxes(title_text=f"DAU by {label.lower()}", tickformat=",", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="stickiness", ticksuffix="%", tickformat=".0f", rangemode="tozero", row=2, col=1)
+    return _layout(fig, height=HEIGHT + 120)
+
+
+def retention_curves(curves: pd.DataFrame, grain: str) -> go.Figure:
+    """Share of each cohort active N periods after its cohort period, one line per cohort."""
+    fig = go.Figure()
+    for index, (cohort, part) in enumerate(curves.groupby("cohort_start")):
+        size = int(part["cohort_size"].iloc[0])
+        fig.add_trace(go.Scatter(
+            x=part["period_number"], y=part["retention_rate"] * 100, mode="lines+markers", marker={"size": 4},
+            name=f"{pd.Timestamp(cohort):%Y-%m-%d} (n={size:,})", line={"color": PALETTE[index % len(PALETTE)]},
+            hovertemplate=f"{grain} %{{x}}: %{{y:.1f}}%<extra></extra>"))
+    fig.update_xaxes(title_text=f"{grain}s since the cohort {grain}", dtick=1 if grain != "day" else None)
+    fig.update_yaxes(title_text="% of the cohort active", ticksuffix="%", range=[0, 105])
+    fig.update_layout(hovermode="closest", legend={"orientation": "v", "x": 1.02, "y": 1})
+    return _layout(fig)
+
+
+def calibration(frame: pd.DataFrame) -> go.Figure:
+    """The model's observed churn rate against its mean predicted probability, by risk decile."""
+    fig = go.Figure()
+    for index, (outcome, part) in enumerate(frame.groupby("outcome")):
+        color = PALETTE[index % len(PALETTE)]
+        fig.add_trace(go.Bar(x=part["score_decile"], y=part["observed_churn_rate"] * 100, name=f"observed ({outcome})",
+                             marker_color=color, opacity=0.7, hovertemplate="decile %{x}: %{y:.1f}%"))
+        fig.add_trace(go.Scatter(x=part["score_decile"], y=part["mean_predicted_probability"] * 100,
+                                 name=f"predicted ({outcome})", mode="lines+markers",
+                                 line={"color": color, "dash": "dash"}, hovertemplate="decile %{x}: %{y:.1f}%"))
+    fig.update_xaxes(title_text="risk decile (1 = riskiest tenth)", dtick=1)
+    fig.update_yaxes(title_text="churn rate", ticksuffix="%", rangemode="tozero")
+    fig.update_layout(barmode="group")
+    return _layout(fig)
+
+
+def weekly_qoe(weekly: pd.DataFrame) -> go.Figure:
+    """Share of playbacks that rebuffered (left) and startup p90 (right) per week and platform.
+
+    A week the data has not finished is drawn with hollow markers.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("playbacks that rebuffered", "startup p90 (s)"))
+    for index, (platform, part) in enumerate(weekly.groupby("platform")):
+        color = PALETTE[index % len(PALETTE)]
+        symbols = ["circle" if bool(ok) else "circle-open" for ok in part["is_complete_week"]]
+        fig.add_trace(go.Scatter(x=part["week_start_date"], y=part["rebuffered_playback_share"] * 100, name=platform,
+                                 legendgroup=platform, mode="lines+markers", line={"color": color},
+                                 marker={"symbol": symbols, "size": 8}, hovertemplate="%{y:.2f}%"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=part["week_start_date"], y=part["startup_p90_ms"] / 1000, name=platform,
+                                 legendgroup=platform, showlegend=False, mode="lines+markers", line={"color": color},
+                                 marker={"symbol": symbols, "size": 8}, hovertemplate="%{y:.2f} s"), row=1, col=2)
+    fig.update_yaxes(ticksuffix="%", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(rangemode="tozero", row=1, col=2)
+    return _layout(fig)
+
+
+def qoe_churn(pooled: pd.DataFrame) -> go.Figure:
+    """Share of users not active the week after, by their week's QoE bucket (one panel per measure)."""
+    measures = list(dict.fromkeys(pooled["qoe_measure"]))
+    fig = make_subplots(rows=1, cols=max(1, len(measures)), subplot_titles=measures, shared_yaxes=True)
+    for index, measure in enumerate(measures, start=1):
+        part = pooled[pooled["qoe_measure"] == measure]
+        fig.add_trace(go.Bar(x=part["qoe_bucket"], y=part["next_week_churn_share"] * 100, name=measure,
+                             marker_color=PALETTE[index - 1], customdata=part["users"],
+                             hovertemplate="%{x}: %{y:.1f}% of %{customdata:,} users<extra></extra>"),
+                      row=1, col=index)
+        fig.update_xaxes(type="category", row=1, col=index)
+    fig.update_yaxes(title_text="not active the next week", ticksuffix="%", rangemode="tozero", row=1, col=1)
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return _layout(fig)
+
+
+def horizontal_bars(categories: pd.Series, values: pd.Series, x_title: str) -> go.Figure:
+    """One horizontal bar per category, the first on top."""
+    fig = go.Figure(go.Bar(y=categories, x=values, orientation="h", marker_color=COLORS["dau"], name=x_title,
+                           hovertemplate="%{y}: %{x:,}<extra></extra>"))
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_xaxes(title_text=x_title, tickformat=",", rangemode="tozero")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return _layout(fig, height=max(HEIGHT, 22 * len(categories) + 80))

@@ -57,7 +57,29 @@ DASHBOARD_MODELS: tuple[str, ...] = (
     "dim_activity_day",
     "pipeline_runs",
     "pipeline_consumer_lag",
+    # The pages after the overview: retention curves by sign-up cohort, churn risk and its
+    # evaluation, titles and genres, playback quality versus churn.
+    "agg_signup_cohort_retention_curve",
+    "fct_user_churn_risk",
+    "dim_user",
+    "agg_churn_risk_evaluation",
+    "agg_churn_risk_calibration",
+    "agg_title_performance",
+    "agg_genre_performance",
+    "agg_weekly_playback_qoe",
+    "agg_weekly_qoe_churn",
 )
+
+#: Models exported in part, to keep the snapshot small (and free of what the page never
+#: shows): the columns to keep, and a row filter. dim_user only carries the segments the
+#: churn list is filtered by; fct_user_churn_risk (one row per monthly-active user and day)
+#: only its newest two days (the newest may still be in progress; the page shows the other).
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dim_user": ("user_id", "country", "region", "plan", "age_band", "sign_up_date"),
+}
+EXPORT_ROWS: dict[str, str] = {
+    "fct_user_churn_risk": "activity_date >= (select max(activity_date) - 1 from main.fct_user_churn_risk)",
+}
 
 _WAREHOUSE_SCHEMA = "main"
 
@@ -73,8 +95,11 @@ def _select_list(con, model: str) -> str:
         "where table_schema = ? and table_name = ? order by ordinal_position",
         [_WAREHOUSE_SCHEMA, model],
     ).fetchall()
+    keep = EXPORT_COLUMNS.get(model)
     parts = []
     for name, data_type in columns:
+        if keep is not None and name not in keep:
+            continue
         quoted = '"' + name.replace('"', '""') + '"'
         if data_type.upper() in ("HUGEINT", "UHUGEINT"):
             parts.append(f"cast({quoted} as bigint) as {quoted}")
@@ -133,8 +158,9 @@ def export_dashboard_snapshot(
                     continue
                 target = temp / f"{model}.parquet"
                 target_sql = str(target).replace("'", "''")
+                where = f" where {EXPORT_ROWS[model]}" if model in EXPORT_ROWS else ""
                 con.execute(
-                    f"copy (select {_select_list(con, model)} from {_WAREHOUSE_SCHEMA}.\"{model}\") "
+                    f"copy (select {_select_list(con, model)} from {_WAREHOUSE_SCHEMA}.\"{model}\"{where}) "
                     f"to '{target_sql}' (format parquet)"
                 )
                 exported.append(model)

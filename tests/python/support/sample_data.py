@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from support import sample_pages
+
 FIRST_DAY = date(2026, 3, 1)
 DAYS = 42
 AS_OF_DAY = FIRST_DAY + timedelta(days=DAYS - 2)   # the newest complete day
@@ -27,6 +29,8 @@ PLATFORMS = ("mobile", "tv", "web")
 COUNTRIES = ("US", "GB", "DE", "BR", "IN", "JP")
 PLANS = ("basic", "standard", "premium")
 AGE_BANDS = ("18_24", "25_34", "35_44", "45_54", "55_plus")
+SIGNUP_COHORTS = ("2025-12", "2026-01", "2026-02")
+REGIONS = sample_pages.REGIONS                      # country -> region
 INTRADAY_DAY = date(2026, 4, 11)                    # the realtime marts' newest day
 INTRADAY_NOW_HOUR = 14                              # hours 0..13 complete, 14 in progress
 ANOMALY_MINUTE = datetime(2026, 4, 11, 13, 37)
@@ -141,26 +145,34 @@ def _histogram() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _segments() -> pd.DataFrame:
+def _segments(activity: pd.DataFrame) -> pd.DataFrame:
+    """agg_daily_segment_engagement for every day: each segment a fixed share of the day's total."""
     rows = []
-    groups = {"platform": PLATFORMS, "country": COUNTRIES, "plan": PLANS, "age_band": AGE_BANDS}
-    for day in (AS_OF_DAY - timedelta(days=1), AS_OF_DAY):
-        rows.append({"activity_date": day, "segment_type": "total", "segment_value": "all",
-                     "is_exclusive_segment_type": True, "dau": AS_OF_DAU, "wau": int(AS_OF_DAU * 2.4),
-                     "mau": AS_OF_MAU, "stickiness": AS_OF_DAU / AS_OF_MAU})
+    groups = {"platform": PLATFORMS, "country": COUNTRIES, "plan": PLANS, "age_band": AGE_BANDS,
+              "signup_cohort": SIGNUP_COHORTS}
+    counts = ("dau", "wau", "mau", "new_users", "retained_users", "resurrected_users", "churned_users")
+    for day in activity.itertuples(index=False):
+        total = {column: int(getattr(day, column)) for column in counts}
+        rows.append({"activity_date": day.activity_date, "segment_type": "total", "segment_value": "all",
+                     "is_exclusive_segment_type": True, **total})
         for segment_type, values in groups.items():
             weights = [len(values) - k for k in range(len(values))]
             for value, weight in zip(values, weights):
                 share = weight / sum(weights)
-                dau = int(AS_OF_DAU * share)
-                mau = int(AS_OF_MAU * share * (0.9 + 0.05 * weight))
-                rows.append({"activity_date": day, "segment_type": segment_type, "segment_value": value,
-                             "is_exclusive_segment_type": segment_type != "platform",
-                             "dau": dau, "wau": int(dau * 2.3), "mau": mau, "stickiness": dau / mau})
+                row = {column: int(total[column] * share) for column in counts}
+                row["mau"] = int(total["mau"] * share * (0.9 + 0.05 * weight))
+                rows.append({"activity_date": day.activity_date, "segment_type": segment_type,
+                             "segment_value": value, "is_exclusive_segment_type": segment_type != "platform", **row})
     frame = pd.DataFrame(rows)
-    for column in ("new_users", "retained_users", "resurrected_users", "churned_users", "stale_users"):
-        frame[column] = 0
-    frame["quick_ratio"] = pd.Series([None] * len(frame), dtype="Float64")
+    countries = frame[frame["segment_type"] == "country"].copy()
+    countries["segment_value"] = countries["segment_value"].map(REGIONS)
+    regions = countries.groupby(["activity_date", "segment_value"], as_index=False)[list(counts)].sum()
+    regions["segment_type"], regions["is_exclusive_segment_type"] = "region", True
+    frame = pd.concat([frame, regions], ignore_index=True)
+    frame["stickiness"] = frame["dau"] / frame["mau"]
+    frame["stale_users"] = 0
+    frame["quick_ratio"] = (frame["new_users"] + frame["resurrected_users"]) / frame["churned_users"].where(
+        frame["churned_users"] > 0)
     return frame
 
 
@@ -277,15 +289,31 @@ def build_sample_warehouse(path: Path, realtime: bool = True, now: datetime | No
 
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     curve, summary = _cohorts()
+    curve, signup_curve, summary = sample_pages.retention_extras(FIRST_DAY, AS_OF_DAY, curve, summary)
+    activity = _activity(as_of_dau)
+    weeks = sorted(_weekly_lifecycle()["week_start_date"])
+    evaluation, calibration = sample_pages.churn_evaluation()
+    title_performance, genre_performance = sample_pages.titles((FIRST_DAY, AS_OF_DAY))
+    weekly_qoe, qoe_churn = sample_pages.playback_qoe(weeks, PLATFORMS, COUNTRIES)
     tables = {
-        "fct_active_user_fast": _activity(as_of_dau),
-        "agg_daily_segment_engagement": _segments(),
+        "fct_active_user_fast": activity,
+        "agg_daily_segment_engagement": _segments(activity),
         "agg_first_activity_cohort_retention_curve": curve,
+        "agg_signup_cohort_retention_curve": signup_curve,
         "agg_cohort_retention_summary": summary,
         "agg_weekly_lifecycle": _weekly_lifecycle(),
         "agg_daily_days_active_histogram": _histogram(),
         "agg_viewing_local_time_heatmap": _viewing_heatmap(),
         "dim_activity_day": _calendar(),
+        "dim_user": sample_pages.users(COUNTRIES, PLANS, AGE_BANDS),
+        "fct_user_churn_risk": sample_pages.churn_risk((AS_OF_DAY - timedelta(days=1), AS_OF_DAY,
+                                                        AS_OF_DAY + timedelta(days=1))),
+        "agg_churn_risk_evaluation": evaluation,
+        "agg_churn_risk_calibration": calibration,
+        "agg_title_performance": title_performance,
+        "agg_genre_performance": genre_performance,
+        "agg_weekly_playback_qoe": weekly_qoe,
+        "agg_weekly_qoe_churn": qoe_churn,
     }
     if realtime:
         tables.update({
