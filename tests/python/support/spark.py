@@ -17,6 +17,7 @@ Type differences between the engines, normalised before comparing (README "Runni
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -127,3 +128,14 @@ def spark_differences(duckdb_path: Path, spark_dir: Path, models: Sequence[str])
                     differences[model] = f"first differing row: duckdb {duck_row} / spark {spark_row}"
                     break
     return differences
+
+
+def show_inline(sql: str, project_dir: Path, environment: dict[str, str], work_dir: Path) -> list[dict]:
+    """The rows of ``dbt show --inline sql`` (compiled with the project's macros) on the environment's target."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    command = [entry_point("dbt"), "show", "--quiet", "--output", "json", "--limit", "100", "--inline", sql,
+               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+               "--profiles-dir", str(project_dir), "--project-dir", str(project_dir)]
+    done = subprocess.run(command, env=environment, cwd=work_dir, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return json.loads(done.stdout[done.stdout.index("{"):])["show"]
