@@ -141,7 +141,9 @@ history_shifts as (
     select
         user_id,
         previous_history_bitmask,
-        coalesce({{ dbt.datediff('previous_last_activity_date', 'last_activity_date', 'day') }}, 0) as days_shifted
+        coalesce(
+            {{ dbt.datediff('previous_last_activity_date', 'last_activity_date', 'day') }}, 0
+        ) as days_shifted
     from users_carried_forward
 
 ),
@@ -154,7 +156,9 @@ previous_history_shifted as (
         {# The bits pushed past bit 126 by the shift; the lowest of them is the latest dropped day. #}
         case
             when days_shifted > 0
-                then {{ bitmask_wide_shift_back('previous_history_bitmask', 'greatest(' ~ history_bits ~ ' - days_shifted, 0)') }}
+                then {{ bitmask_wide_shift_back(
+                    'previous_history_bitmask', 'greatest(' ~ history_bits ~ ' - days_shifted, 0)'
+                ) }}
             else {{ bitmask_wide_empty() }}
         end as dropped_history_bitmask,
         cast(greatest({{ history_bits }} - days_shifted, 0) as integer) as dropped_from_bit

@@ -263,7 +263,9 @@ bootstrapped_state as (
         cast(sum(
             case
                 when active_days.activity_date >= build_window.build_from - {{ width }}
-                    then {{ bitmask_day_bit(dbt.datediff('active_days.activity_date', 'build_window.build_from', 'day') ~ ' - 1') }}
+                    then {{ bitmask_day_bit(
+                        dbt.datediff('active_days.activity_date', 'build_window.build_from', 'day') ~ ' - 1'
+                    ) }}
                 else 0
             end
         ) as bigint) as activity_bitmask
@@ -344,7 +346,8 @@ user_days as (
         users_in_window.first_activity_date,
         users_in_window.previous_last_activity_date,
         users_in_window.previous_activity_bitmask,
-        {{ dbt.datediff('build_window.build_from', 'days_in_window.activity_date', 'day') }} + 1 as days_since_previous_state
+        {{ dbt.datediff('build_window.build_from', 'days_in_window.activity_date', 'day') }}
+        + 1 as days_since_previous_state
     from users_in_window
     cross join build_window
     inner join days_in_window
@@ -359,7 +362,9 @@ recent_activity_bits as (
         user_days.user_id,
         user_days.activity_date,
         cast(sum(
-            {{ bitmask_day_bit(dbt.datediff('active_days_in_window.activity_date', 'user_days.activity_date', 'day')) }}
+            {{ bitmask_day_bit(
+                dbt.datediff('active_days_in_window.activity_date', 'user_days.activity_date', 'day')
+            ) }}
         ) as bigint) as recent_bitmask,
         max(active_days_in_window.activity_date) as recent_last_activity_date,
         max(

@@ -43,8 +43,10 @@ view_events_measured as (
     select
         view_events.*,
         {# A double on every engine (1000.0 would make it a decimal on Spark). #}
-        cast({{ dbt.datediff('view_events.started_at', 'view_events.ended_at', 'millisecond') }} as double)
-        / 1000 as duration_seconds,
+        cast(
+            {{ dbt.datediff('view_events.started_at', 'view_events.ended_at', 'millisecond') }}
+            as double
+        ) / 1000 as duration_seconds,
         media.duration_seconds as media_duration_seconds
     from view_events
     left join media
