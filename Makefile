@@ -50,7 +50,7 @@ TEST_ARGS := --users 4000 --days 21 --start-date 2026-03-01 --seed 7 --faults de
 
 .PHONY: help install run generate build summary test lint dbt-test pytest bench bench-scale docs clean dashboard browser stream bench-stream \
 	freshness fault-test
-.PHONY: airflow-install airflow-manifest airflow-test
+.PHONY: airflow-install airflow-manifest airflow-test run-spark
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -109,10 +109,11 @@ freshness: install ## dbt source freshness of the landing zone (view events: war
 test: install lint dbt-test pytest ## the whole suite (ends with pytest's summary line; installs no system package)
 
 # A file the dbt templater cannot compile is skipped with only a warning: lint fails on that too.
-lint: install ## sqlfluff lint of every model, macro-rendered with the dbt templater
+lint: install ## sqlfluff lint of every model (dbt templater), then no DuckDB-only SQL outside dispatched macros
 	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
 	ENGAGEMENT_DUCKDB_PATH=$(TEST_DIR)/lint/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt 2>&1 | tee $(TEST_DIR)/lint/lint.log
 	@! grep -A2 "Skipped file" $(TEST_DIR)/lint/lint.log || { echo "lint: sqlfluff skipped the files above" >&2; exit 1; }
+	$(BIN)/python -m engagement.portability
 
 dbt-test: install ## dbt build (models, seeds, snapshots, data and unit tests) on generated test data
 	rm -rf $(TEST_DIR)/build && mkdir -p $(TEST_DIR)/build
@@ -187,6 +188,20 @@ airflow-manifest: airflow-install ## the dbt manifest the DAG renders from (targ
 
 airflow-test: airflow-manifest ## only the Airflow test: `airflow dags test` on a tiny data set (~2-3 min)
 	$(BIN)/python -m pytest tests/python/test_airflow_dags.py -q
+
+# --- Spark (README "Running on Spark"): the same project on the spark target of profiles.yml ---
+# A local Spark session inside dbt (pyspark 3.5, needs Java 17), plain Parquet tables; the session's
+# warehouse dir, metastore and derby.log go to $ENGAGEMENT_SPARK_DIR (default data/spark).
+SPARK_DEMO_DIR := data/spark-demo
+SPARK_DEMO_ARGS := --users 2000 --days 14 --start-date 2026-03-01 --seed 42 --faults default
+
+run-spark: install ## the build on the spark target (local Spark session, Java 17) of a 2,000-user data set
+	@command -v java >/dev/null || { echo "run-spark: error: java not found (pyspark 3.5 needs Java 17)" >&2; exit 1; }
+	@test -d $(SPARK_DEMO_DIR)/landing/view_events || \
+		$(BIN)/engagement-generate $(SPARK_DEMO_ARGS) --out $(SPARK_DEMO_DIR)/landing --quiet
+	$(BIN)/engagement-ingest --landing-dir $(SPARK_DEMO_DIR)/landing
+	ENGAGEMENT_TARGET=spark ENGAGEMENT_LANDING_DIR=$(SPARK_DEMO_DIR)/landing \
+		$(BIN)/dbt build --target-path $(SPARK_DEMO_DIR)/target
 
 clean: ## remove generated data and build output (keeps .venv)
 	rm -rf data target logs

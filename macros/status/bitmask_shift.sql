@@ -2,8 +2,9 @@
 {% macro bitmask_shift(mask, days, width=var('engagement__status_bitmask_days')) -%}
     case
         when ({{ days }}) >= {{ width }} then cast(0 as bigint)
-        else (
-            ({{ mask }}) & ((cast(1 as bigint) << ({{ width }} - ({{ days }}))) - 1)
-        ) << ({{ days }})
+        else {{ bitmask_shift_left(
+            '(' ~ mask ~ ') & (' ~ bitmask_shift_left('cast(1 as bigint)', width ~ ' - (' ~ days ~ ')') ~ ' - 1)',
+            days
+        ) }}
     end
 {%- endmacro %}

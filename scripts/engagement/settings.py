@@ -69,12 +69,19 @@ KAFKA_BOOTSTRAP_SERVERS = Setting("ENGAGEMENT_KAFKA_BOOTSTRAP_SERVERS", "",
                                   "broker mode: host:port of a Kafka cluster (empty: start the bundled broker)")
 KAFKA_CONFIG = Setting("ENGAGEMENT_KAFKA_CONFIG", "",
                        "broker mode: a client.properties file (security settings) merged into both clients")
+SPARK_DIR = Setting("ENGAGEMENT_SPARK_DIR", "data/spark",
+                    "spark target: the local session's warehouse dir, Hive metastore (Derby) and derby.log")
+SPARK_DRIVER_MEMORY = Setting("ENGAGEMENT_SPARK_DRIVER_MEMORY", "3g",
+                              "spark target: the local session's driver memory (the machine is shared)")
+SPARK_FILE_FORMAT = Setting("ENGAGEMENT_SPARK_FILE_FORMAT", "parquet",
+                            "spark target: table format (parquet; delta, iceberg or hudi where installed)")
 
 #: Every setting, in the order they are documented.
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH, LANDING_DIR, DASHBOARD_DIR, DASHBOARD_REFRESH_SECONDS,
     DUCKDB_THREADS, DUCKDB_MEMORY, TARGET, HASH_KEY, HASH_KEY_FILE, STREAM_DIR,
-    AIRFLOW_START_DATE, KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG,
+    AIRFLOW_START_DATE, KAFKA_BOOTSTRAP_SERVERS, KAFKA_CONFIG, SPARK_DIR, SPARK_DRIVER_MEMORY,
+    SPARK_FILE_FORMAT,
 )
 
 

@@ -18,7 +18,7 @@ from engagement.settings import PROJECT_DIR
 ENV_VAR_CALL = re.compile(r"""env_var\(\s*['"](?P<name>[A-Z0-9_]+)['"]\s*(?:,\s*['"](?P<default>[^'"]*)['"]\s*)?\)""")
 #: The settings dbt reads (the others belong to the Python commands only).
 DBT_SETTINGS = {settings.DUCKDB_PATH, settings.LANDING_DIR, settings.DUCKDB_THREADS, settings.DUCKDB_MEMORY,
-                settings.TARGET}
+                settings.TARGET, settings.SPARK_DIR, settings.SPARK_DRIVER_MEMORY}
 
 
 def _strings(node: object) -> list[str]:

@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=incremental_materialization(),
+        incremental_strategy=upsert_strategy(),
         unique_key='user_id',
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'last_ingest_batch_id') }}",
@@ -15,7 +15,8 @@
     One row per user ever active: the compact, carried state that dim_daily_user_status
     derives its daily rows from (one pass over this table per day, never over history).
 
-    activity_history_bitmask (HUGEINT): bit k = active on last_activity_date - k, for
+    activity_history_bitmask (HUGEINT; on Spark a 127-character '0'/'1' string, see
+    bitmask_wide_type): bit k = active on last_activity_date - k, for
     k = 0..126. A daily row needs 60 bits (engagement__status_bitmask_days); the other 67
     let a run rebuild daily rows up to 67 days before the newest day (late events,
     catch-up runs). last_activity_before_history keeps the latest active day older than
@@ -75,7 +76,7 @@ previous_states as (
         cast(null as bigint) as user_id,
         cast(null as date) as first_activity_date,
         cast(null as date) as last_activity_date,
-        cast(null as hugeint) as activity_history_bitmask,
+        cast(null as {{ bitmask_wide_type() }}) as activity_history_bitmask,
         cast(null as date) as last_activity_before_history,
         cast(null as bigint) as last_ingest_batch_id
     where false
@@ -96,7 +97,7 @@ users_carried_forward as (
             new_activity.last_new_activity_date
         ) as last_activity_date,
         previous.last_activity_date as previous_last_activity_date,
-        coalesce(previous.activity_history_bitmask, cast(0 as hugeint)) as previous_history_bitmask,
+        coalesce(previous.activity_history_bitmask, {{ bitmask_wide_empty() }}) as previous_history_bitmask,
         previous.last_activity_before_history as previous_last_activity_before_history,
         greatest(
             coalesce(previous.last_ingest_batch_id, new_activity.last_ingest_batch_id),
@@ -113,7 +114,8 @@ new_days_aged as (
     select
         users_carried_forward.user_id,
         new_active_days.activity_date,
-        users_carried_forward.last_activity_date - new_active_days.activity_date as days_before_last
+        {{ dbt.datediff('new_active_days.activity_date', 'users_carried_forward.last_activity_date', 'day') }}
+            as days_before_last
     from users_carried_forward
     inner join new_active_days
         on users_carried_forward.user_id = new_active_days.user_id
@@ -126,12 +128,7 @@ new_days_folded as (
        move last_activity_before_history. #}
     select
         user_id,
-        bit_or(
-            case
-                when days_before_last < {{ history_bits }} then cast(1 as hugeint) << days_before_last
-                else cast(0 as hugeint)
-            end
-        ) as new_history_bitmask,
+        {{ bitmask_wide_or_agg(bitmask_wide_day_bit('days_before_last')) }} as new_history_bitmask,
         max(case when days_before_last >= {{ history_bits }} then activity_date end)
             as new_last_activity_before_history
     from new_days_aged
@@ -144,7 +141,9 @@ history_shifts as (
     select
         user_id,
         previous_history_bitmask,
-        coalesce(last_activity_date - previous_last_activity_date, 0) as days_shifted
+        coalesce(
+            {{ dbt.datediff('previous_last_activity_date', 'last_activity_date', 'day') }}, 0
+        ) as days_shifted
     from users_carried_forward
 
 ),
@@ -157,8 +156,10 @@ previous_history_shifted as (
         {# The bits pushed past bit 126 by the shift; the lowest of them is the latest dropped day. #}
         case
             when days_shifted > 0
-                then previous_history_bitmask >> greatest({{ history_bits }} - days_shifted, 0)
-            else cast(0 as hugeint)
+                then {{ bitmask_wide_shift_back(
+                    'previous_history_bitmask', 'greatest(' ~ history_bits ~ ' - days_shifted, 0)'
+                ) }}
+            else {{ bitmask_wide_empty() }}
         end as dropped_history_bitmask,
         cast(greatest({{ history_bits }} - days_shifted, 0) as integer) as dropped_from_bit
     from history_shifts
@@ -171,17 +172,18 @@ final as (
         users_carried_forward.user_id,
         users_carried_forward.first_activity_date,
         users_carried_forward.last_activity_date,
-        previous_history_shifted.shifted_history_bitmask
-        | new_days_folded.new_history_bitmask as activity_history_bitmask,
+        {{ bitmask_wide_or(
+            'previous_history_shifted.shifted_history_bitmask', 'new_days_folded.new_history_bitmask'
+        ) }} as activity_history_bitmask,
         greatest(
             users_carried_forward.previous_last_activity_before_history,
             new_days_folded.new_last_activity_before_history,
             case
-                when previous_history_shifted.dropped_history_bitmask <> 0
+                when not {{ bitmask_wide_is_empty('previous_history_shifted.dropped_history_bitmask') }}
                     then
                         users_carried_forward.previous_last_activity_date
                         - previous_history_shifted.dropped_from_bit
-                        - {{ bitmask_lowest_bit('previous_history_shifted.dropped_history_bitmask') }}
+                        - {{ bitmask_wide_lowest_bit('previous_history_shifted.dropped_history_bitmask') }}
             end
         ) as last_activity_before_history,
         users_carried_forward.last_ingest_batch_id

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='append',
         post_hook=[
             "{% if is_incremental() %}delete from {{ this }} where activity_date <= date '"
@@ -144,7 +144,7 @@ user_days as (
         user_states.first_activity_date,
         user_states.last_activity_date as last_active_date_of_state,
         user_states.last_activity_before_history,
-        days_to_build.activity_date - user_states.last_activity_date as days_after_state,
+        {{ dbt.datediff('user_states.last_activity_date', 'days_to_build.activity_date', 'day') }} as days_after_state,
         user_states.activity_history_bitmask
     from user_states
     inner join days_to_build
@@ -166,7 +166,7 @@ user_days_with_history as (
         case
             when days_after_state >= 0
                 then {{ bitmask_wide_shift('activity_history_bitmask', 'days_after_state') }}
-            else activity_history_bitmask >> (-days_after_state)
+            else {{ bitmask_wide_shift_back('activity_history_bitmask', '-days_after_state') }}
         end as history_at_day
     from user_days
 
@@ -181,14 +181,12 @@ user_days_with_state as (
         case
             when user_days_with_history.days_after_state >= 0
                 then user_days_with_history.last_active_date_of_state
-            when user_days_with_history.history_at_day <> 0
+            when not {{ bitmask_wide_is_empty('user_days_with_history.history_at_day') }}
                 then user_days_with_history.activity_date
-                - {{ bitmask_lowest_bit('user_days_with_history.history_at_day') }}
+                - {{ bitmask_wide_lowest_bit('user_days_with_history.history_at_day') }}
             else user_days_with_history.last_activity_before_history
         end as last_activity_date,
-        cast(
-            user_days_with_history.history_at_day & ((cast(1 as hugeint) << {{ width }}) - 1) as bigint
-        ) as activity_bitmask,
+        {{ bitmask_wide_low_bits('user_days_with_history.history_at_day', width) }} as activity_bitmask,
         active_days_in_window.last_ingested_at as activity_last_ingested_at,
         active_days_in_window.last_ingest_batch_id as activity_last_ingest_batch_id
     from user_days_with_history
@@ -265,7 +263,9 @@ bootstrapped_state as (
         cast(sum(
             case
                 when active_days.activity_date >= build_window.build_from - {{ width }}
-                    then {{ bitmask_day_bit('build_window.build_from - 1 - active_days.activity_date') }}
+                    then {{ bitmask_day_bit(
+                        dbt.datediff('active_days.activity_date', 'build_window.build_from', 'day') ~ ' - 1'
+                    ) }}
                 else 0
             end
         ) as bigint) as activity_bitmask
@@ -346,7 +346,8 @@ user_days as (
         users_in_window.first_activity_date,
         users_in_window.previous_last_activity_date,
         users_in_window.previous_activity_bitmask,
-        days_in_window.activity_date - build_window.build_from + 1 as days_since_previous_state
+        {{ dbt.datediff('build_window.build_from', 'days_in_window.activity_date', 'day') }}
+        + 1 as days_since_previous_state
     from users_in_window
     cross join build_window
     inner join days_in_window
@@ -361,7 +362,9 @@ recent_activity_bits as (
         user_days.user_id,
         user_days.activity_date,
         cast(sum(
-            {{ bitmask_day_bit('user_days.activity_date - active_days_in_window.activity_date') }}
+            {{ bitmask_day_bit(
+                dbt.datediff('active_days_in_window.activity_date', 'user_days.activity_date', 'day')
+            ) }}
         ) as bigint) as recent_bitmask,
         max(active_days_in_window.activity_date) as recent_last_activity_date,
         max(

@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=incremental_materialization(),
+        incremental_strategy=upsert_strategy(),
         unique_key='activity_date',
     )
 }}

@@ -1,7 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
+        materialized=incremental_materialization(),
+        incremental_strategy=upsert_strategy(),
         unique_key=['activity_date', 'user_id', 'platform', 'country'],
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'last_ingest_batch_id') }}",

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='append',
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'ingest_batch_id') }}",
@@ -42,8 +42,11 @@ view_events_measured as (
 
     select
         view_events.*,
-        {{ dbt.datediff('view_events.started_at', 'view_events.ended_at', 'millisecond') }}
-        / 1000.0 as duration_seconds,
+        {# A double on every engine (1000.0 would make it a decimal on Spark). #}
+        cast(
+            {{ dbt.datediff('view_events.started_at', 'view_events.ended_at', 'millisecond') }}
+            as double
+        ) / 1000 as duration_seconds,
         media.duration_seconds as media_duration_seconds
     from view_events
     left join media

@@ -164,7 +164,7 @@ buckets_unioned as (
         week_start_date,
         'startup_p90_quartile' as qoe_measure,
         startup_quartile as bucket_order,
-        'q' || cast(startup_quartile as varchar) as qoe_bucket,
+        'q' || cast(startup_quartile as {{ dbt.type_string() }}) as qoe_bucket,
         user_id,
         is_churned_next_week,
         startup_p90_ms as qoe_value

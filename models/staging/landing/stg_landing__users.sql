@@ -26,18 +26,27 @@ changes_valid as (
 
 ),
 
-changes_deduplicated as (
+changes_numbered as (
 
     {# A record delivered twice (the landing sink is at-least-once) lands as two identical
-       lines in two files: keep one, so that change_count counts changes, not deliveries. #}
-    select *
+       lines in two files: keep one, so that change_count counts changes, not deliveries.
+       (A numbered CTE rather than QUALIFY, which Spark lacks.) #}
+    select
+        *,
+        row_number() over (
+            partition by
+                user_id, email_hash, age, sign_up_date, sign_up_country_code, country_code, city, plan,
+                change_type, is_deletion_request, updated_at, ingested_at
+            order by file_name
+        ) as delivery_order
     from changes_valid
-    qualify row_number() over (
-        partition by
-            user_id, email_hash, age, sign_up_date, sign_up_country_code, country_code, city, plan,
-            change_type, is_deletion_request, updated_at, ingested_at
-        order by file_name
-    ) = 1
+
+),
+
+changes_deduplicated as (
+
+    select * from changes_numbered
+    where delivery_order = 1
 
 ),
 
