@@ -1,6 +1,10 @@
-{#- The newest ingest batch an incremental model has already processed, as a compile-time integer (0 when the table is empty or this is not an incremental run); rows of later batches are new. -#}
+{#- The newest ingest batch an incremental model has already processed, as a compile-time integer (0 when the table is empty or this is not an incremental run); rows of later batches are new. A stored table without the column (built by an older version of the model) also gives 0, so that the run reaches dbt's on_schema_change check and its one-line "re-run with --full-refresh" error instead of a binder error here. -#}
 {% macro last_ingest_batch(column='last_ingest_batch_id') -%}
     {%- if not is_incremental() -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if column | lower not in stored_columns -%}
         {{ return(0) }}
     {%- endif -%}
     {%- set value = get_max_value(this, column, default=0) -%}

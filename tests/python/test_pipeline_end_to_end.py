@@ -43,6 +43,7 @@ MARTS = {
     "dim_daily_user_status": ["user_id", "activity_date"],
     "fct_active_user_fast": ["activity_date"],
     "dim_user": ["user_id"],
+    "stg_landing__users": ["user_id"],
     "dim_media": ["media_id"],
 }
 
@@ -96,11 +97,16 @@ def chunked_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     incremental = root / "incremental" / "warehouse.duckdb"
     full = root / "full" / "warehouse.duckdb"
     edges: list[str | None] = [None, *CHUNK_EDGES, None]
+    profile_versions: set[tuple[int, str]] = set()
     for number, (arrived_from, arrived_until) in enumerate(zip(edges, edges[1:])):
         _generate(landing, "default", (arrived_from, arrived_until))
         last = number == len(edges) - 2
         # Intermediate runs only build; the last one also runs every data test.
         _build(landing, incremental, dbt_vars=SHORT_HISTORY_VARS, with_tests=last)
+        with duckdb.connect(str(incremental), read_only=True) as con:
+            profile_versions |= set(con.execute("select user_id, cast(updated_at as varchar) from stg_landing__users").fetchall())
+    # What users_snapshot must hold: every profile stg_landing__users showed after some run.
+    (incremental.parent / "profile_versions.json").write_text(json.dumps(sorted(profile_versions)))
     _build(landing, full, "--full-refresh", dbt_vars=SHORT_HISTORY_VARS)
     return landing, incremental, full
 
@@ -117,6 +123,25 @@ def faults_default_and_none(tmp_path_factory: pytest.TempPathFactory) -> tuple[P
         _build(landing, warehouse, with_tests=False)
         built.append(warehouse)
     return root / "default" / "landing", built[0], built[1]
+
+
+def test_users_snapshot_keeps_every_profile_version_the_runs_showed(chunked_and_full: tuple[Path, Path, Path]) -> None:
+    """One version per (user, updated_at) that stg_landing__users showed after a run, though
+    each snapshot run compares only the users with newer change records; the current
+    version is the last run's profile; erased users have no version."""
+    _, incremental, _ = chunked_and_full
+    shown = {tuple(row) for row in json.loads((incremental.parent / "profile_versions.json").read_text())}
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        erased = {row[0] for row in con.execute("select user_id from stg_landing__user_tombstones").fetchall()}
+        versions = con.execute("select user_id, cast(dbt_valid_from as varchar) from users_snapshot").fetchall()
+        current = set(con.execute(
+            "select user_id, cast(updated_at as varchar) from users_snapshot where dbt_valid_to is null").fetchall())
+        latest = set(con.execute("select user_id, cast(updated_at as varchar) from stg_landing__users").fetchall())
+    expected = {(user, at) for user, at in shown if user not in erased}
+    assert len(versions) == len(set(versions)), "a profile version captured twice"
+    assert len({user for user, _ in expected}) < len(expected), "no user changed between runs: the check proves little"
+    assert set(versions) == expected
+    assert current == latest
 
 
 @pytest.mark.parametrize("model", sorted(MARTS))

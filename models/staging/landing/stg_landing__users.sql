@@ -1,15 +1,33 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy=upsert_strategy(),
+        unique_key='user_id',
+        pre_hook=[
+            "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'last_ingest_batch_id') }}",
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('stg_landing__user_tombstones') }}
 
 {#
     One row per user: the latest change record wins (by updated_at, then arrival).
-    A table, unlike the other staging models: ranking every user's change records is the
-    costly step at scale (all users, every run), and dim_user, dim_daily_user_status,
-    users_snapshot and this model's data tests all read it; as a view each of them
-    re-read the landed user batches and re-ranked them.
     Plaintext email never leaves this model: only its hash is exposed.
     A user with a deletion request is left out entirely (stg_landing__user_tombstones
     keeps the request; every user-level model erases the user).
+
+    Incremental on the users the new ingest batches touch: a user with a change record
+    in a batch newer than last_ingest_batch_id is recomputed from all of their records
+    (so the delivery dedupe, change_count and the deletion check see every record, as a
+    full refresh does) and replaces their row (delete+insert on user_id); every other
+    user is not read past the user_id column. A user whose new record is a deletion
+    request has no row to insert: the pre-hook deletes them from the suppression list.
+    A batch holding only such requests leaves the watermark where it was and is read
+    again next run, which changes nothing.
 #}
+
+{%- set last_batch = last_ingest_batch() %}
 
 with
 
@@ -26,6 +44,29 @@ changes_valid as (
 
 ),
 
+{%- if is_incremental() %}
+
+changed_users as (
+
+    select distinct user_id
+    from changes_valid
+    where ingest_batch_id > {{ last_batch }}
+
+),
+{%- endif %}
+
+changes_in_scope as (
+
+    {# A full refresh: every user. #}
+    select changes_valid.*
+    from changes_valid
+    {%- if is_incremental() %}
+    inner join changed_users
+        on changes_valid.user_id = changed_users.user_id
+    {%- endif %}
+
+),
+
 changes_numbered as (
 
     {# A record delivered twice (the landing sink is at-least-once) lands as two identical
@@ -39,7 +80,7 @@ changes_numbered as (
                 change_type, is_deletion_request, updated_at, ingested_at
             order by file_name
         ) as delivery_order
-    from changes_valid
+    from changes_in_scope
 
 ),
 
@@ -61,7 +102,8 @@ changes_ranked as (
         min(case when is_deletion_request then updated_at end) over (
             partition by user_id
         ) as deletion_requested_at,
-        count(*) over (partition by user_id) as change_count
+        count(*) over (partition by user_id) as change_count,
+        cast(max(ingest_batch_id) over (partition by user_id) as bigint) as last_ingest_batch_id
     from changes_deduplicated
 
 ),
@@ -81,7 +123,8 @@ final as (
         deletion_requested_at,
         change_count,
         updated_at,
-        ingested_at
+        ingested_at,
+        last_ingest_batch_id
     from changes_ranked
     where
         recency_rank = 1

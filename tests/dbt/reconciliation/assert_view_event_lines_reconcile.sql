@@ -3,6 +3,10 @@
 -- through staging) = clean + duplicate + rejected + erased lines after staging, and the clean lines
 -- are exactly the file's rows in fct_view_events.
 
+-- Erased lines become placeholders in staging in fct_privacy_erasures' post-hook, after
+-- fct_view_events' pre-hook deleted their facts: reconcile only once both have run.
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+
 with
 
 manifest as (
