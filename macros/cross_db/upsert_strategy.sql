@@ -1,4 +1,4 @@
-{#- Incremental strategy that replaces the stored rows of a model's unique_key with the new ones: delete+insert where it exists, merge on Spark (Delta, Iceberg, Hudi). -#}
+{#- Incremental strategy of a model whose incremental run replaces stored rows: delete+insert on its unique_key where rows can be deleted, merge on Spark with a table format, and on plain Parquet insert_overwrite (of the partitions the run writes, or of the whole table when it has no partition_by). -#}
 {% macro upsert_strategy() -%}
     {{ return(adapter.dispatch('upsert_strategy')()) }}
 {%- endmacro %}
@@ -8,5 +8,5 @@
 {%- endmacro %}
 
 {% macro spark__upsert_strategy() -%}
-    {{ return('merge') }}
+    {{ return('merge' if spark_table_format() else 'insert_overwrite') }}
 {%- endmacro %}

@@ -3,18 +3,22 @@
 * the project's models and macros have none (``make lint`` runs the same check);
 * each rule catches its construct, and comments and ``default__`` macro bodies are skipped;
 * the models the check skips are exactly those the spark selector leaves out (besides the
-  ones that need a table format), so a ported model cannot stay unchecked.
+  ones that need a table format), so a ported model cannot stay unchecked;
+* the self-updating models render the strategy of each engine and table format (DuckDB,
+  Spark on plain Parquet, Spark on Delta), by dbt parse alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from engagement import portability
+from engagement.settings import PROJECT_DIR
 from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt
 from support.commands import entry_point
 
@@ -75,3 +79,45 @@ def test_skipped_models_are_those_spark_does_not_build(tmp_path) -> None:
 
     left_out = names() - names("--selector", "spark")
     assert left_out - NEEDS_TABLE_FORMAT == set(portability.NOT_PORTED)
+
+
+#: The self-updating models' config as each target renders it (materialization, strategy,
+#: partition_by) and how int_user_activity_states_previous hands the state its stored rows.
+DAILY = ("fct_daily_activity", "fct_daily_platform_activity", "fct_active_user_fast")
+RENDERED_CONFIG = {
+    "duckdb": {**{m: ("incremental", "delete+insert", None) for m in (*DAILY, "int_user_activity_states")},
+               "dim_daily_user_status": ("incremental", "append", None),
+               "int_user_activity_states_previous": ("view", None, None)},
+    "parquet": {**{m: ("incremental", "insert_overwrite", "activity_date") for m in (*DAILY, "dim_daily_user_status")},
+                "int_user_activity_states": ("incremental", "insert_overwrite", None),
+                "int_user_activity_states_previous": ("table", None, None)},
+    "delta": {**{m: ("incremental", "merge", "activity_date") for m in DAILY},
+              "int_user_activity_states": ("incremental", "merge", None),
+              "dim_daily_user_status": ("incremental", "append", "activity_date"),
+              "int_user_activity_states_previous": ("view", None, None)},
+}
+
+
+@pytest.mark.parametrize("flavour", list(RENDERED_CONFIG))
+def test_self_updating_models_render_their_strategy_per_engine_and_format(tmp_path, flavour) -> None:
+    """Compile-only (dbt parse, no connection): DuckDB delete+insert; Spark on plain Parquet partition
+    insert_overwrite (the state: whole-table overwrite from its copy); Spark on Delta merge. The
+    append models append everywhere."""
+    environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "ENGAGEMENT_LANDING_DIR": str(tmp_path),
+                   "ENGAGEMENT_DUCKDB_PATH": str(tmp_path / "w.duckdb"), "ENGAGEMENT_SPARK_DIR": str(tmp_path / "spark"),
+                   "ENGAGEMENT_TARGET": "duckdb" if flavour == "duckdb" else "spark"}
+    if flavour != "duckdb":
+        environment["ENGAGEMENT_SPARK_FILE_FORMAT"] = flavour
+    subprocess.run([entry_point("dbt"), "parse", "--quiet", "--target-path", str(tmp_path / "target"),
+                    "--log-path", str(tmp_path / "logs"), "--profiles-dir", str(PROJECT_DIR),
+                    "--project-dir", str(PROJECT_DIR)], env=environment, cwd=tmp_path, check=True)
+    nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"]
+    config = {node["name"]: node["config"] for node in nodes.values() if node["resource_type"] == "model"}
+    rendered = {name: (config[name]["materialized"], config[name].get("incremental_strategy")
+                       if config[name]["materialized"] == "incremental" else None, config[name].get("partition_by"))
+                for name in RENDERED_CONFIG[flavour]}
+    assert rendered == RENDERED_CONFIG[flavour]
+    for name in ("stg_landing__view_events", "fct_view_events"):
+        assert (config[name]["materialized"], config[name]["incremental_strategy"]) == ("incremental", "append")
+    if flavour != "duckdb":
+        assert {config[name]["file_format"] for name in RENDERED_CONFIG[flavour]} == {flavour}

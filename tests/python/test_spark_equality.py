@@ -9,6 +9,11 @@ status state, dim_daily_user_status, fct_active_user_fast), the retention and th
 segment marts hold the same rows on both engines: integers and strings exactly, doubles
 to 1e-9 relative, with the documented type differences normalised (support.spark).
 
+A third chunk proves the cumulative state carries over two increments, and every
+incremental Spark run is checked to be one: each self-updating model executed its
+incremental statement (insert overwrite / insert into, never a create), the partitions of
+the days a run did not rebuild kept their files, and the append models kept theirs.
+
 Needs Java 17 (pyspark 3.5); skipped without it outside CI, failed without it in CI.
 """
 
@@ -19,11 +24,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from engagement.settings import PROJECT_DIR
 from support.commands import entry_point
-from support.spark import COMPARED, build_on_spark, show_inline, spark_differences, spark_environment
+from support.spark import (COMPARED, build_on_spark, show_inline, spark_differences, spark_environment,
+                           spark_table_dir)
 from support.warehouse import build_warehouse
 
 pytestmark = pytest.mark.slow
@@ -32,6 +39,25 @@ IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 GENERATOR_ARGS = ["--users", "300", "--days", "6", "--start-date", "2026-03-01", "--seed", "7", "--faults", "default"]
 #: The first chunk ends mid-day (aligned to the generator's hourly flush): day 4 is built twice.
 CHUNK_EDGE = "2026-03-04T13:00Z"
+#: The third chunk starts here: day 5 is built twice, and days 1-2 are out of its reach (72 h late limit).
+THIRD_CHUNK_EDGE = "2026-03-05T13:00Z"
+CHUNKS = (["--arrived-until", CHUNK_EDGE], ["--arrived-from", CHUNK_EDGE, "--arrived-until", THIRD_CHUNK_EDGE],
+          ["--arrived-from", THIRD_CHUNK_EDGE])
+#: The self-updating models and the statement of their incremental run on plain Parquet:
+#: dynamic partition overwrite of the days they rebuild, the whole-table overwrite of the
+#: cumulative state (from its copy, int_user_activity_states_previous), appends.
+INCREMENTAL_STATEMENTS = {
+    "fct_daily_activity": "insert overwrite table engagement.fct_daily_activity partition (activity_date)",
+    "fct_daily_platform_activity":
+        "insert overwrite table engagement.fct_daily_platform_activity partition (activity_date)",
+    "dim_daily_user_status": "insert overwrite table engagement.dim_daily_user_status partition (activity_date)",
+    "fct_active_user_fast": "insert overwrite table engagement.fct_active_user_fast partition (activity_date)",
+    "int_user_activity_states": "insert overwrite table engagement.int_user_activity_states select",
+    "stg_landing__view_events": "insert into table engagement.stg_landing__view_events",
+    "fct_view_events": "insert into table engagement.fct_view_events",
+}
+PARTITIONED = ("fct_daily_activity", "fct_daily_platform_activity", "dim_daily_user_status", "fct_active_user_fast")
+APPENDED = ("stg_landing__view_events", "fct_view_events")
 
 
 def _generate(landing: Path, *window: str) -> None:
@@ -49,27 +75,96 @@ def java() -> None:
         pytest.skip(message)
 
 
+def _spark_run_record(spark_dir: Path) -> dict:
+    """What the last Spark build left: each self-updating model's main statement (target/run)
+    and the files of its table (path below the table folder -> mtime in ns)."""
+    run_dir = spark_dir / "target" / "run"
+    statements = {model: " ".join(next(run_dir.rglob(f"{model}.sql")).read_text().split())
+                  for model in INCREMENTAL_STATEMENTS}
+    files = {model: {str(path.relative_to(spark_table_dir(spark_dir, model))): path.stat().st_mtime_ns
+                     for path in spark_table_dir(spark_dir, model).rglob("*.parquet")}
+             for model in INCREMENTAL_STATEMENTS}
+    return {"statements": statements, "files": files}
+
+
+def _partition_files(files: dict[str, int]) -> dict[str, dict[str, int]]:
+    """A day-partitioned table's files by partition folder (activity_date=YYYY-MM-DD)."""
+    partitions: dict[str, dict[str, int]] = {}
+    for path, mtime in files.items():
+        partition, _, name = path.partition("/")
+        partitions.setdefault(partition, {})[name] = mtime
+    return partitions
+
+
+def _touched_days(spark_dir: Path, batch: int) -> set[str]:
+    """The activity days of the clean view events ingest batch ``batch`` brought (read from Spark's table)."""
+    table = f"{spark_table_dir(spark_dir, 'fct_view_events')}/**/*.parquet"
+    with duckdb.connect() as con:
+        rows = con.execute(f"select distinct cast(activity_date as varchar) from read_parquet('{table}') "
+                           f"where ingest_batch_id = {batch}").fetchall()
+    return {f"activity_date={day}" for (day,) in rows}
+
+
 @pytest.fixture(scope="module")
-def builds(java, tmp_path_factory) -> tuple[Path, Path, list[str]]:
-    """Both engines built after each of two chunks: (DuckDB warehouse, Spark dir, Spark dbt logs)."""
+def builds(java, tmp_path_factory) -> tuple[Path, Path, list[str], list[dict]]:
+    """Both engines built after each of three chunks: (DuckDB warehouse, Spark dir, Spark dbt logs,
+    per Spark build: its statements and files (_spark_run_record), the batch's touched days and
+    the differences from DuckDB after it)."""
     root = tmp_path_factory.mktemp("spark_equality")
     landing, warehouse, spark_dir = root / "landing", root / "duckdb" / "warehouse.duckdb", root / "spark"
-    logs = []
-    for window in (["--arrived-until", CHUNK_EDGE], ["--arrived-from", CHUNK_EDGE]):
+    logs, runs = [], []
+    for batch, window in enumerate(CHUNKS, start=1):
         _generate(landing, *window)
         build_warehouse(landing, warehouse)  # ingests the new chunk (one batch), then builds DuckDB
         logs.append(build_on_spark(landing, spark_dir, PROJECT_DIR))
-    return warehouse, spark_dir, logs
+        runs.append({**_spark_run_record(spark_dir), "touched_days": _touched_days(spark_dir, batch),
+                     "differences": spark_differences(warehouse, spark_dir, list(COMPARED))})
+    return warehouse, spark_dir, logs, runs
 
 
 def test_spark_build_equals_duckdb_after_an_incremental_run(builds) -> None:
-    warehouse, spark_dir, _ = builds
+    warehouse, spark_dir, _, runs = builds
     assert spark_differences(warehouse, spark_dir, list(COMPARED)) == {}
+    # ... and after every chunk: the state carried over one increment, then over two.
+    assert [run["differences"] for run in runs] == [{}] * len(CHUNKS)
+
+
+def test_spark_runs_the_incremental_branch_of_every_self_updating_model(builds) -> None:
+    """Every build after the first ran each self-updating model's incremental statement; the first created them."""
+    _, spark_dir, _, runs = builds
+    for model, statement in INCREMENTAL_STATEMENTS.items():
+        assert runs[0]["statements"][model].startswith("create table"), model
+        for run in runs[1:]:
+            assert run["statements"][model].startswith(statement), (model, run["statements"][model][:200])
+    # dbt-spark sets dynamic partition overwrite for a partitioned insert_overwrite model.
+    assert "set spark.sql.sources.partitionOverwriteMode = DYNAMIC" in (spark_dir / "logs" / "dbt.log").read_text()
+
+
+def test_spark_incremental_runs_leave_the_days_they_do_not_rebuild(builds) -> None:
+    """A day partition before the first day a run touched keeps its files (same names, same mtimes);
+    the daily facts rewrite exactly the touched days; the append models keep every file they had."""
+    _, _, _, runs = builds
+    kept = dict.fromkeys(PARTITIONED, 0)
+    for previous, run in zip(runs, runs[1:]):
+        first_touched = min(run["touched_days"])
+        for model in PARTITIONED:
+            before, after = _partition_files(previous["files"][model]), _partition_files(run["files"][model])
+            rewritten = {partition for partition in before if before[partition] != after.get(partition)}
+            assert all(partition >= first_touched for partition in rewritten), (model, rewritten, first_touched)
+            assert rewritten, model
+            kept[model] += len(before) - len(rewritten)
+            if model.startswith("fct_daily_"):
+                assert rewritten == run["touched_days"] & set(before), model
+        for model in APPENDED:
+            before, after = previous["files"][model], run["files"][model]
+            assert before.items() <= after.items() and len(after) > len(before), model
+    # The last chunk cannot reach the first days: some partitions were kept, not rewritten.
+    assert all(kept.values()), kept
 
 
 def test_spark_runs_incrementally_and_says_what_it_skips(builds) -> None:
-    _, spark_dir, logs = builds
-    first, second = logs
+    _, spark_dir, logs, _ = builds
+    first, second, *_ = logs
     # The append models take their incremental path on the second run (stg_landing__user_tombstones,
     # the suppression list, is incremental on both engines).
     assert "incremental model engagement.stg_landing__user_tombstones" in second

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=incremental_materialization(),
+        materialized='incremental',
         incremental_strategy=upsert_strategy(),
         unique_key='user_id',
         pre_hook=[
@@ -22,14 +22,22 @@
     catch-up runs). last_activity_before_history keeps the latest active day older than
     those 127 days, so last_activity_date is exact on every rebuilt day.
 
-    Incremental: only users with active days from ingest batches the state has not seen
-    are rewritten (delete+insert on user_id): their history is shifted forward to their
-    new last active day and the new days' bits are set. Activity only accumulates (a
-    later copy of an event is a duplicate, a late event adds a view), so OR-ing the new
-    days in equals recomputing the user from all history, which is what a full refresh does.
+    Incremental: only users with active days from ingest batches the stored state has not
+    seen are recomputed (delete+insert on user_id; merge on Spark with a table format):
+    their history is shifted forward to their new last active day and the new days' bits
+    are set. Activity only accumulates (a later copy of an event is a duplicate, a late
+    event adds a view), so OR-ing the new days in equals recomputing the user from all
+    history, which is what a full refresh does.
+
+    The stored state is read from int_user_activity_states_previous (this table as it
+    was when the run started), never from `this`: on plain Parquet the run overwrites the
+    whole table (insert_overwrite; Spark cannot overwrite a table the query reads), so
+    there the users without new activity are carried over from that copy. Either way a
+    run reads the stored state once and the new batches' days, never the history.
 #}
 
 {%- set history_bits = 127 %}
+{%- set stored_states_relation = ref('int_user_activity_states_previous') %}
 
 with
 
@@ -38,6 +46,14 @@ daily_activity as (
     select * from {{ ref('fct_daily_activity') }}
 
 ),
+{%- if is_incremental() %}
+
+stored_states as (
+
+    select * from {{ stored_states_relation }}
+
+),
+{%- endif %}
 
 new_active_days as (
 
@@ -46,8 +62,9 @@ new_active_days as (
         activity_date,
         last_ingest_batch_id
     from daily_activity
-    {# 0 on a full refresh: every batch (batch ids start at 1). #}
-    where is_active and last_ingest_batch_id > {{ last_ingest_batch() }}
+    {# 0 on a full refresh: every batch (batch ids start at 1). The stored state's own
+       watermark, so the days it has not folded in are new even if it is older than `this`. #}
+    where is_active and last_ingest_batch_id > {{ last_ingest_batch(relation=stored_states_relation) }}
 
 ),
 
@@ -67,7 +84,7 @@ previous_states as (
 
     {%- if is_incremental() %}
     select previous.*
-    from {{ this }} as previous
+    from stored_states as previous
     inner join new_activity_by_user
         on previous.user_id = new_activity_by_user.user_id
     {%- else %}
@@ -166,7 +183,7 @@ previous_history_shifted as (
 
 ),
 
-final as (
+changed_states as (
 
     select
         users_carried_forward.user_id,
@@ -192,6 +209,36 @@ final as (
         on users_carried_forward.user_id = new_days_folded.user_id
     inner join previous_history_shifted
         on users_carried_forward.user_id = previous_history_shifted.user_id
+
+),
+
+{%- if is_incremental() and incremental_overwrites() %}
+
+unchanged_states as (
+
+    {# The run overwrites the whole table: the users without new activity, as stored. #}
+    select
+        stored_states.user_id,
+        stored_states.first_activity_date,
+        stored_states.last_activity_date,
+        stored_states.activity_history_bitmask,
+        stored_states.last_activity_before_history,
+        stored_states.last_ingest_batch_id
+    from stored_states
+    left join new_activity_by_user
+        on stored_states.user_id = new_activity_by_user.user_id
+    where new_activity_by_user.user_id is null
+
+),
+{%- endif %}
+
+final as (
+
+    select * from changed_states
+    {%- if is_incremental() and incremental_overwrites() %}
+    union all
+    select * from unchanged_states
+    {%- endif %}
 
 )
 

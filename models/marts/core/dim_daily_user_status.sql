@@ -1,15 +1,16 @@
 {{
     config(
-        materialized=incremental_materialization(),
-        incremental_strategy='append',
+        materialized='incremental',
+        incremental_strategy=rebuilt_days_strategy(),
+        partition_by=date_partition('activity_date'),
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where activity_date <= date '"
+            "{% if is_incremental() and supports_row_deletes() %}delete from {{ this }} where activity_date <= date '"
             ~ "{{ get_max_value(ref('fct_daily_activity'), 'activity_date') }}' - "
             ~ var('engagement__status_history_days') ~ "{% endif %}",
         ],
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'activity_last_ingest_batch_id') }}",
-            "{% if is_incremental() %}{{ status_delete_rebuilt_rows() }}{% endif %}",
+            "{% if is_incremental() and not incremental_overwrites() %}{{ status_delete_rebuilt_rows() }}{% endif %}",
         ],
     )
 }}
@@ -31,7 +32,10 @@
     the pre-hook deletes exactly those rows first (status_delete_rebuilt_rows) and the
     post-hook prunes to the kept days. Every bound is a compile-time literal
     (status_rebuild_window), so DuckDB prunes by zone map; no day outside the window
-    and no user without new activity is read from this table.
+    and no user without new activity is read from this table. On plain Parquet (Spark
+    without a table format: no DELETE) every user's row is built on every day of the
+    window and those activity_date partitions are overwritten (insert_overwrite); days
+    before the window keep their files, and nothing is pruned.
 
     Full refresh: every day (engagement__status_full_refresh_days limits it) is built
     cumulatively from fct_daily_activity: the state of day D is the state of day D-1
@@ -102,6 +106,7 @@ user_days_with_state as (
 
 ),
 {%- else %}
+{%- if not incremental_overwrites() %}
 changed_users as (
 
     select distinct user_id
@@ -109,6 +114,7 @@ changed_users as (
     where is_active and last_ingest_batch_id > {{ window.watermark }}
 
 ),
+{%- endif %}
 
 day_offsets as (
 
@@ -137,7 +143,8 @@ active_days_in_window as (
 
 user_days as (
 
-    {# Every user on the new days; changed users also on the stored days they may have changed. #}
+    {# Every user on the new days; changed users also on the stored days they may have changed
+       (every user on every day of the window where the run overwrites whole days). #}
     select
         user_states.user_id,
         days_to_build.activity_date,
@@ -149,11 +156,13 @@ user_days as (
     from user_states
     inner join days_to_build
         on user_states.first_activity_date <= days_to_build.activity_date
+    {%- if not incremental_overwrites() %}
     left join changed_users
         on user_states.user_id = changed_users.user_id
     where
         days_to_build.activity_date > date '{{ window.stored_until }}'
         or changed_users.user_id is not null
+    {%- endif %}
 
 ),
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=incremental_materialization(),
+        materialized=keyed_upsert_materialization(),
         incremental_strategy=upsert_strategy(),
         unique_key='user_id',
         pre_hook=[

@@ -1,8 +1,9 @@
 {{
     config(
-        materialized=incremental_materialization(),
+        materialized='incremental',
         incremental_strategy=upsert_strategy(),
         unique_key='activity_date',
+        partition_by=date_partition('activity_date'),
     )
 }}
 

@@ -1,7 +1,8 @@
 {{
     config(
-        materialized=incremental_materialization(),
+        materialized='incremental',
         incremental_strategy=upsert_strategy(),
+        partition_by=date_partition('activity_date'),
         unique_key=['activity_date', 'user_id'],
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'last_ingest_batch_id') }}",
@@ -14,7 +15,9 @@
 {#
     One row per user and UTC day with at least one valid view event.
     Incremental: every (user, day) touched by ingest batches not aggregated yet is
-    recomputed from all its events and replaces its row (delete+insert on the key).
+    recomputed from all its events and replaces its row (delete+insert on the key; merge on
+    Spark with a table format); on plain Parquet every touched day is recomputed and its
+    activity_date partition overwritten (insert_overwrite).
 #}
 
 with
@@ -30,19 +33,29 @@ view_events_to_aggregate as (
     {%- if is_incremental() %}
     {# Every event, old and new, of each user and day touched by the ingest batches not
        aggregated yet, so each touched (user, day) is recomputed whole and replaces its rows;
-       days and users no new event touched are not read. #}
+       days and users no new event touched are not read. Where the run overwrites partitions
+       (insert_overwrite, plain Parquet on Spark) a touched day is recomputed for every user,
+       so each overwritten day holds all its rows. #}
     select view_events.*
     from view_events
     inner join (
         select distinct
+            {%- if incremental_overwrites() %}
+            activity_date
+            {%- else %}
             activity_date,
             user_id
+            {%- endif %}
         from view_events
         where ingest_batch_id > {{ last_ingest_batch() }}
     ) as touched
+        {%- if incremental_overwrites() %}
+        on view_events.activity_date = touched.activity_date
+        {%- else %}
         on
             view_events.activity_date = touched.activity_date
             and view_events.user_id = touched.user_id
+        {%- endif %}
     {%- else %}
     select * from view_events
     {%- endif %}

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=incremental_materialization(),
+        materialized='incremental',
         incremental_strategy='append',
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'ingest_batch_id') }}",

@@ -163,7 +163,7 @@ buckets_unioned as (
     select
         week_start_date,
         'startup_p90_quartile' as qoe_measure,
-        startup_quartile as bucket_order,
+        cast(startup_quartile as bigint) as bucket_order,
         'q' || cast(startup_quartile as {{ dbt.type_string() }}) as qoe_bucket,
         user_id,
         is_churned_next_week,
@@ -175,7 +175,7 @@ buckets_unioned as (
     select
         week_start_date,
         'rebuffer_ratio_band' as qoe_measure,
-        rebuffer_band_order as bucket_order,
+        cast(rebuffer_band_order as bigint) as bucket_order,
         case rebuffer_band_order
             when 0 then 'none'
             {%- for band_label in band_labels %}

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=incremental_materialization(),
+        materialized='incremental',
         incremental_strategy='append',
     )
 }}

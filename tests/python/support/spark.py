@@ -75,13 +75,20 @@ def build_on_spark(landing: Path, spark_dir: Path, project_dir: Path, extra: Seq
     return done.stdout
 
 
+def spark_table_dir(spark_dir: Path, model: str) -> Path:
+    """The folder of a model's Parquet table in the Spark warehouse."""
+    return spark_dir / "warehouse" / "engagement.db" / model
+
+
 def _spark_table(spark_dir: Path, model: str) -> str:
-    return f"read_parquet('{spark_dir}/warehouse/engagement.db/{model}/*.parquet')"
+    # Tables partitioned by day (partition_by on Spark) keep activity_date in the folder names.
+    return f"read_parquet('{spark_table_dir(spark_dir, model)}/**/*.parquet', hive_partitioning = true)"
 
 
 def _normalised(con: duckdb.DuckDBPyConnection, relation: str, model: str, engine: str) -> list[tuple]:
     """The rows of one table, sorted, with the engine differences normalised (see the module doc)."""
-    described = con.execute(f"describe select * from {relation}").fetchall()
+    # By name: Spark stores a partition column last.
+    described = sorted(con.execute(f"describe select * from {relation}").fetchall())
     expressions, kinds = [], []
     for name, kind, *_ in described:
         if name in SKIPPED_COLUMNS or name.startswith("dbt_"):
