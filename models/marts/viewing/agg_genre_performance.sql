@@ -20,10 +20,11 @@ genre_totals as (
         coalesce(genre, 'unknown') as genre,
         coalesce(media_kind, 'unknown') as media_kind,
         count(*) as titles_watched,
-        sum(watchers) as user_title_pairs,
-        sum(completed_watchers) as completed_user_title_pairs,
-        sum(playback_count) as playback_count,
-        sum(completed_playback_count) as completed_playback_count,
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
+        cast(sum(watchers) as bigint) as user_title_pairs,
+        cast(sum(completed_watchers) as bigint) as completed_user_title_pairs,
+        cast(sum(playback_count) as bigint) as playback_count,
+        cast(sum(completed_playback_count) as bigint) as completed_playback_count,
         sum(watch_seconds) as watch_seconds,
         min(window_start_date) as window_start_date,
         max(window_end_date) as window_end_date

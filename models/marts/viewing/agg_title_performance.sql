@@ -64,8 +64,9 @@ title_totals as (
         media_id,
         count(*) as watchers,
         count(case when completed_playback_count > 0 then 1 end) as completed_watchers,
-        sum(playback_count) as playback_count,
-        sum(completed_playback_count) as completed_playback_count,
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
+        cast(sum(playback_count) as bigint) as playback_count,
+        cast(sum(completed_playback_count) as bigint) as completed_playback_count,
         sum(watch_seconds) as watch_seconds
     from user_titles
     group by 1
@@ -103,18 +104,19 @@ final as (
 
     select
         titles_measured.*,
-        row_number() over (
+        {# bigint: Spark's row_number() is an INT (DuckDB's a BIGINT). #}
+        cast(row_number() over (
             order by titles_measured.watchers desc, titles_measured.media_id asc
-        ) as watchers_rank,
+        ) as bigint) as watchers_rank,
         case
             when titles_measured.is_ranked_for_completion
-                then row_number() over (
+                then cast(row_number() over (
                     partition by titles_measured.is_ranked_for_completion
                     order by
                         titles_measured.completion_rate desc,
                         titles_measured.watchers desc,
                         titles_measured.media_id asc
-                )
+                ) as bigint)
         end as completion_rank,
         history_window.window_start_date,
         history_window.window_end_date
