@@ -191,7 +191,8 @@ airflow-test: airflow-manifest ## only the Airflow test: `airflow dags test` on 
 
 # --- Spark (README "Running on Spark"): the same project on the spark target of profiles.yml ---
 # A local Spark session inside dbt (pyspark 3.5, needs Java 17), plain Parquet tables; the session's
-# warehouse dir, metastore and derby.log go to $ENGAGEMENT_SPARK_DIR (default data/spark).
+# warehouse dir, metastore and derby.log go to $ENGAGEMENT_SPARK_DIR (default data/spark). The landing
+# root must be absolute there: Spark resolves a relative table path under the database's directory.
 SPARK_DEMO_DIR := data/spark-demo
 SPARK_DEMO_ARGS := --users 2000 --days 14 --start-date 2026-03-01 --seed 42 --faults default
 
@@ -200,7 +201,7 @@ run-spark: install ## the build on the spark target (local Spark session, Java 1
 	@test -d $(SPARK_DEMO_DIR)/landing/view_events || \
 		$(BIN)/engagement-generate $(SPARK_DEMO_ARGS) --out $(SPARK_DEMO_DIR)/landing --quiet
 	$(BIN)/engagement-ingest --landing-dir $(SPARK_DEMO_DIR)/landing
-	ENGAGEMENT_TARGET=spark ENGAGEMENT_LANDING_DIR=$(SPARK_DEMO_DIR)/landing \
+	ENGAGEMENT_TARGET=spark ENGAGEMENT_LANDING_DIR=$(CURDIR)/$(SPARK_DEMO_DIR)/landing \
 		$(BIN)/dbt build --target-path $(SPARK_DEMO_DIR)/target
 
 clean: ## remove generated data and build output (keeps .venv)

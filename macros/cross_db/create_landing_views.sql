@@ -18,6 +18,13 @@
 {% macro spark__create_landing_views() -%}
     {%- if execute -%}
         {%- set root = run_query('set spark.engagement.landing_dir').columns[1].values()[0] -%}
+        {%- if not (root.startswith('/') or '://' in root or root.startswith('file:/')) -%}
+            {#- Spark would resolve it under the database's directory and find no files. -#}
+            {{ exceptions.raise_compiler_error(
+                "spark: the landing root '" ~ root ~ "' (ENGAGEMENT_LANDING_DIR) must be an absolute path or a URI"
+                ~ " on the spark target: Spark resolves a relative table path under its warehouse directory"
+            ) }}
+        {%- endif -%}
         {%- for node in graph.sources.values() if node.meta.get('landing_files') -%}
             {%- set relation = api.Relation.create(schema=node.schema, identifier=node.identifier) -%}
             {%- set options = {'path': root ~ '/' ~ node.meta['landing_files'], 'mergeSchema': 'true'} -%}

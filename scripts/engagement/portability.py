@@ -4,12 +4,13 @@ The project runs on DuckDB and on Spark (README "Running on Spark"); every engin
 lives in a macro with a ``default__`` and a ``spark__`` version. This check reads every model
 and macro, drops comments and the bodies of the ``default__`` / ``duckdb__`` macros (the place
 for DuckDB's own SQL), and reports each DuckDB-only function, type or syntax left, with
-the portable way to write it. Models the spark target does not build yet (selector ``spark``
+the portable way to write it; in the models' YAML it reports contract types
+(``data_type``) Spark has not, since an enforced contract casts to them on both engines. Models the spark target does not build yet (selector ``spark``
 in selectors.yml) are listed in :data:`NOT_PORTED` and skipped, so the list shrinks as they
 are ported.
 
     python -m engagement.portability            # the project's models and macros; exit 1 on a finding
-    python -m engagement.portability FILE ...   # only these files
+    python -m engagement.portability FILE ...   # only these files (.sql, or a model's .yml)
 """
 
 from __future__ import annotations
@@ -46,20 +47,18 @@ DUCKDB_ONLY: tuple[tuple[str, str], ...] = (
     (r"\bregexp_extract\s*\(\s*[^,()]+,\s*'[^']*'\s*\)", "regexp_extract with a group number (Spark requires one)"),
 )
 
+#: Contract types (``data_type:`` in a model's YAML) that only DuckDB has: (pattern, what to write instead).
+DUCKDB_ONLY_CONTRACT_TYPES: tuple[tuple[str, str], ...] = (
+    (r"u?hugeint|int128", "bigint, with the model casting its sum of BIGINT to bigint"),
+    (r"varchar|text|bpchar", "string"),
+    (r"u(tinyint|smallint|integer|bigint)", "a signed integer type"),
+    (r"timestamptz|timestamp with time zone", "timestamp"),
+    (r"blob|uuid|json|struct|map|union|list", "a Spark type (string, or an array / struct in Spark's syntax)"),
+)
+CONTRACT_TYPE = re.compile(r"^\s*data_type:\s*['\"]?([a-z0-9_ ]+?)['\"]?\s*(#.*)?$", re.IGNORECASE | re.MULTILINE)
+
 #: Models the spark target does not build yet (selectors.yml, selector spark), with the reason.
-NOT_PORTED: dict[str, str] = {
-    "agg_intraday_active_users": "realtime (stream mode runs on DuckDB); HUGEINT contract column",
-    "agg_playback_starts_per_minute": "realtime (stream mode runs on DuckDB)",
-    "fct_viewing_sessions": "extract(isodow)",
-    "agg_viewing_local_time_heatmap": "child of fct_viewing_sessions; HUGEINT contract column",
-    "agg_daily_viewing_sessions": "child of fct_viewing_sessions",
-    "agg_daily_days_active_histogram": "HUGEINT contract columns (sums of BIGINT)",
-    "agg_daily_l28_engagement_bands": "child of agg_daily_days_active_histogram",
-    "fct_user_churn_risk": "decimal and integer widths against its contract",
-    "agg_churn_risk_evaluation": "child of fct_user_churn_risk",
-    "agg_churn_risk_calibration": "child of fct_user_churn_risk",
-    "int_churn_risk_outcomes": "child of fct_user_churn_risk",
-}
+NOT_PORTED: dict[str, str] = {}
 
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 SQL_LINE_COMMENT = re.compile(r"--[^\n]*")
@@ -105,21 +104,36 @@ def findings_in(path: Path, sql: str) -> list[Finding]:
     return sorted(found, key=lambda finding: finding.line)
 
 
+def contract_findings_in(path: Path, yaml_text: str) -> list[Finding]:
+    """Every contract type of one model YAML file that Spark has not."""
+    found = []
+    for match in CONTRACT_TYPE.finditer(yaml_text):
+        data_type = match.group(1).strip()
+        for pattern, advice in DUCKDB_ONLY_CONTRACT_TYPES:
+            if re.fullmatch(pattern, data_type, re.IGNORECASE):
+                line = yaml_text.count("\n", 0, match.start(1)) + 1
+                found.append(Finding(path, line, f"data_type: {data_type}", advice))
+    return found
+
+
 def project_files(root: Path = PROJECT_DIR) -> list[Path]:
-    """The models and macros the check covers (the not-ported models left out)."""
+    """The models, their YAML and the macros the check covers (the not-ported models left out)."""
     models = [p for p in sorted((root / "models").rglob("*.sql")) if p.stem not in NOT_PORTED]
-    return models + sorted((root / "macros").rglob("*.sql"))
+    model_yaml = [p for p in sorted((root / "models").rglob("*.yml")) if p.stem not in NOT_PORTED]
+    return models + model_yaml + sorted((root / "macros").rglob("*.sql"))
 
 
 def check(paths: Iterable[Path]) -> list[Finding]:
-    """Findings in the given files."""
-    return [finding for path in paths for finding in findings_in(path, path.read_text())]
+    """Findings in the given files (SQL, or YAML: its contract types)."""
+    return [finding for path in paths
+            for finding in (contract_findings_in if path.suffix in (".yml", ".yaml") else findings_in)(
+                path, path.read_text())]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: print each finding, exit 1 when there is one."""
     parser = argparse.ArgumentParser(prog="portability", description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", type=Path, help="SQL files (default: the project's models and macros)")
+    parser.add_argument("files", nargs="*", type=Path, help="SQL or model YAML files (default: the project's models, their YAML and the macros)")
     args = parser.parse_args(argv)
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:

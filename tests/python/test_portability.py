@@ -1,6 +1,7 @@
 """engagement.portability: DuckDB-only SQL outside the dispatched macros fails the lint.
 
-* the project's models and macros have none (``make lint`` runs the same check);
+* the project's models and macros have none, nor do the models' contracts name a type Spark has
+  not (``make lint`` runs the same check);
 * each rule catches its construct, and comments and ``default__`` macro bodies are skipped;
 * the models the check skips are exactly those the spark selector leaves out (besides the
   ones that need a table format), so a ported model cannot stay unchecked;
@@ -56,6 +57,14 @@ def test_comments_and_duckdb_macro_bodies_are_not_read() -> None:
     assert portability.findings_in(Path("m.sql"), sql) == []
     (finding,) = portability.findings_in(Path("m.sql"), "select 1\n{% macro spark__x() %}a >> 1{% endmacro %}")
     assert finding.line == 2 and "bitmask_shift_right" in finding.advice
+
+
+def test_contract_types_spark_has_not_are_found() -> None:
+    yaml_text = ("columns:\n  - name: a\n    data_type: hugeint\n  - name: b\n    data_type: varchar\n"
+                 "  - name: c\n    data_type: bigint\n  - name: d\n    data_type: string\n")
+    found = portability.contract_findings_in(Path("m.yml"), yaml_text)
+    assert [(finding.line, finding.text) for finding in found] == [(3, "data_type: hugeint"), (5, "data_type: varchar")]
+    assert "bigint" in found[0].advice and found[1].advice == "string"
 
 
 def test_the_command_names_the_file_and_fails(tmp_path) -> None:

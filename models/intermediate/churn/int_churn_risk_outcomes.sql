@@ -73,12 +73,13 @@ baselines as (
         *,
         1.0 * days_since_last_activity as recency_score,
         -1.0 * days_active_l28 as frequency_score,
-        ntile(10) over (
+        {# bigint: Spark's ntile() is an INT (DuckDB's a BIGINT), as risk_decile is. #}
+        cast(ntile(10) over (
             partition by activity_date order by days_since_last_activity desc, user_id asc
-        ) as recency_decile,
-        ntile(10) over (
+        ) as bigint) as recency_decile,
+        cast(ntile(10) over (
             partition by activity_date order by days_active_l28 asc, user_id asc
-        ) as frequency_decile
+        ) as bigint) as frequency_decile
     from scored_users
 
 ),

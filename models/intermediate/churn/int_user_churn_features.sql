@@ -90,10 +90,15 @@ monthly_active_users as (
         user_status.days_active_l28,
         user_status.last_activity_date,
         user_status.signup_date,
-        {{ dbt.datediff('user_status.last_activity_date', 'user_status.activity_date', 'day') }}
-            as days_since_last_activity,
-        {{ dbt.datediff('user_status.signup_date', 'user_status.activity_date', 'day') }}
-            as tenure_days,
+        {# bigint: a day difference is a BIGINT on DuckDB, an INT on Spark. #}
+        cast(
+            {{ dbt.datediff('user_status.last_activity_date', 'user_status.activity_date', 'day') }}
+            as bigint
+        ) as days_since_last_activity,
+        cast(
+            {{ dbt.datediff('user_status.signup_date', 'user_status.activity_date', 'day') }}
+            as bigint
+        ) as tenure_days,
         {# Days of data up to D (capped at 28): the l28 rate is over the days that could be seen. #}
         least(
             {{ dbt.datediff('data_start.first_observed_date', 'user_status.activity_date', 'day') }} + 1,  -- noqa: LT05
@@ -184,7 +189,9 @@ measures as (
         monthly_active_users.days_active_l7,
         monthly_active_users.days_active_prior_week,
         monthly_active_users.days_active_baseline,
-        monthly_active_users.days_active_baseline / {{ baseline_weeks }}.0 as baseline_weekly_active_days,
+        {# A double first: an integer over a decimal literal is a DECIMAL on Spark (6 places). #}
+        cast(monthly_active_users.days_active_baseline as double)
+        / {{ baseline_weeks }} as baseline_weekly_active_days,
         monthly_active_users.days_active_l28,
         monthly_active_users.last_activity_date,
         monthly_active_users.days_since_last_activity,
@@ -270,7 +277,7 @@ features as (
         case when days_since_last_activity = 0 then 1 else 0 end as feature_is_active_today,
         days_active_l7 as feature_days_active_l7,
         days_active_prior_week as feature_days_active_prior_week,
-        1.0 * days_active_l28 / observed_days_l28 as feature_active_day_rate_l28,
+        cast(days_active_l28 as double) / observed_days_l28 as feature_active_day_rate_l28,
         ln(1 + time_spent_seconds_l7 / 60.0) as feature_log_watch_minutes_l7,
         ln(1 + time_spent_seconds_prior_week / 60.0) as feature_log_watch_minutes_prior_week,
         coalesce(ln((1 + session_minutes_l7) / (1 + session_minutes_baseline)), 0)

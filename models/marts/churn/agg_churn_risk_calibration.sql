@@ -44,7 +44,7 @@ final as (
         score_decile,
         count(*) as scored_user_days,
         count(case when has_churned then 1 end) as churned_user_days,
-        1.0 * count(case when has_churned then 1 end) / count(*) as observed_churn_rate,
+        cast(count(case when has_churned then 1 end) as double) / count(*) as observed_churn_rate,
         avg(predicted_probability) as mean_predicted_probability
     from long_deciles
     group by 1, 2, 3

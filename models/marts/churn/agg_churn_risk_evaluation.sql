@@ -44,8 +44,9 @@ ranked as (
 
     select
         *,
-        rank() over (partition by scorer, outcome order by score)
-        + (count(*) over (partition by scorer, outcome, score) - 1) / 2.0 as average_rank
+        {# Doubles (exact: whole and half numbers): 1.0 * n or n / 2.0 would be a DECIMAL on Spark. #}
+        cast(rank() over (partition by scorer, outcome order by score) as double)
+        + cast(count(*) over (partition by scorer, outcome, score) - 1 as double) / 2 as average_rank
     from long_scores
 
 ),
@@ -81,13 +82,14 @@ final as (
         churned_user_days,
         top_decile_user_days,
         top_decile_churned_user_days,
-        1.0 * churned_user_days / scored_user_days as base_rate,
-        1.0 * top_decile_churned_user_days / nullif(top_decile_user_days, 0) as top_decile_precision,
-        1.0 * top_decile_churned_user_days / nullif(churned_user_days, 0) as top_decile_recall,
-        (1.0 * top_decile_churned_user_days / nullif(top_decile_user_days, 0))
-        / nullif(1.0 * churned_user_days / scored_user_days, 0) as top_decile_lift,
-        (churned_rank_sum - churned_user_days * (churned_user_days + 1) / 2.0)
-        / nullif(1.0 * churned_user_days * (scored_user_days - churned_user_days), 0) as auc
+        cast(churned_user_days as double) / scored_user_days as base_rate,
+        cast(top_decile_churned_user_days as double)
+        / nullif(top_decile_user_days, 0) as top_decile_precision,
+        cast(top_decile_churned_user_days as double) / nullif(churned_user_days, 0) as top_decile_recall,
+        (cast(top_decile_churned_user_days as double) / nullif(top_decile_user_days, 0))
+        / nullif(cast(churned_user_days as double) / scored_user_days, 0) as top_decile_lift,
+        (churned_rank_sum - cast(churned_user_days * (churned_user_days + 1) as double) / 2)
+        / nullif(cast(churned_user_days as double) * (scored_user_days - churned_user_days), 0) as auc
     from pooled
 
 )

@@ -74,7 +74,10 @@ explained as (
                     then
                         'active ' || cast(days_active_l7 as {{ dbt.type_string() }})
                         || ' of the last 7 days, down from '
-                        || cast(round(baseline_weekly_active_days, 1) as {{ dbt.type_string() }}) || ' a week'
+                        || cast(
+                            {{ round_double('baseline_weekly_active_days', 1) }} as {{ dbt.type_string() }}
+                        )
+                        || ' a week'
             end,
             case
                 when has_watch_time_drop
@@ -99,8 +102,11 @@ explained as (
                 when has_poor_qoe
                     then
                         'poor playback: slow starts or rebuffering (startup p90 '
-                        || cast(round(startup_p90_ms / 1000.0, 1) as {{ dbt.type_string() }}) || ' s vs '
-                        || cast(round(norm_startup_p90_ms / 1000.0, 1) as {{ dbt.type_string() }})
+                        || cast({{ round_double('startup_p90_ms / 1000.0', 1) }} as {{ dbt.type_string() }})
+                        || ' s vs '
+                        || cast(
+                            {{ round_double('norm_startup_p90_ms / 1000.0', 1) }} as {{ dbt.type_string() }}
+                        )
                         || ' s typical)'
             end,
             case
@@ -128,14 +134,15 @@ final as (
         user_id,
         churn_probability,
         100 * churn_probability as risk_score,
-        row_number() over (
+        {# bigint: Spark's row_number() and ntile() are INT (DuckDB's BIGINT). #}
+        cast(row_number() over (
             partition by activity_date
             order by churn_probability desc, days_since_last_activity desc, user_id asc
-        ) as risk_rank,
-        ntile(10) over (
+        ) as bigint) as risk_rank,
+        cast(ntile(10) over (
             partition by activity_date
             order by churn_probability desc, days_since_last_activity desc, user_id asc
-        ) as risk_decile,
+        ) as bigint) as risk_decile,
         risk_reasons,
         reason_count,
         has_activity_drop,

@@ -124,12 +124,13 @@ histogram_cumulated as (
         window_days,
         days_active,
         users,
-        sum(users) over (
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
+        cast(sum(users) over (
             partition by activity_date, window_days
             order by days_active desc
             rows between unbounded preceding and current row
-        ) as users_at_least,
-        sum(users) over (partition by activity_date, window_days) as window_active_users,
+        ) as bigint) as users_at_least,
+        cast(sum(users) over (partition by activity_date, window_days) as bigint) as window_active_users,
         {{ dbt.dateadd('day', '1 - window_days', 'activity_date') }} as window_start_date
     from histogram
 

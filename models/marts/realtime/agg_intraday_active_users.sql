@@ -156,11 +156,12 @@ final as (
         grid.segment_type,
         grid.segment_value,
         coalesce(users_per_hour.active_users_in_hour, 0) as active_users_in_hour,
-        sum(coalesce(users_newly_active_per_hour.newly_active_users, 0)) over (
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
+        cast(sum(coalesce(users_newly_active_per_hour.newly_active_users, 0)) over (
             partition by grid.activity_date, grid.segment_type, grid.segment_value
             order by grid.activity_hour
             rows between unbounded preceding and current row
-        ) as cumulative_active_users,
+        ) as bigint) as cumulative_active_users,
         grid.is_complete_hour
     from grid
     left join users_per_hour

@@ -35,7 +35,7 @@ daily_sessions as (
         sum({{ whole_milliseconds('duration_seconds') }}) / count(duration_seconds) / 1000.0
             as duration_avg_seconds,
         sum(view_count) as view_count,
-        sum({{ whole_milliseconds('watch_seconds') }}) / 1000.0 as watch_seconds,
+        cast(sum({{ whole_milliseconds('watch_seconds') }}) as double) / 1000.0 as watch_seconds,
         count(case when is_binge then 1 end) as binge_session_count
     from sessions
     group by 1

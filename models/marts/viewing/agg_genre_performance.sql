@@ -20,6 +20,7 @@ genre_totals as (
         coalesce(genre, 'unknown') as genre,
         coalesce(media_kind, 'unknown') as media_kind,
         count(*) as titles_watched,
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
         cast(sum(watchers) as bigint) as user_title_pairs,
         cast(sum(completed_watchers) as bigint) as completed_user_title_pairs,
         cast(sum(playback_count) as bigint) as playback_count,

@@ -64,6 +64,7 @@ title_totals as (
         media_id,
         count(*) as watchers,
         count(case when completed_playback_count > 0 then 1 end) as completed_watchers,
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
         cast(sum(playback_count) as bigint) as playback_count,
         cast(sum(completed_playback_count) as bigint) as completed_playback_count,
         sum(watch_seconds) as watch_seconds
@@ -103,7 +104,7 @@ final as (
 
     select
         titles_measured.*,
-        {# bigint on every engine (Spark's row_number is an int). #}
+        {# bigint: Spark's row_number() is an INT (DuckDB's a BIGINT). #}
         cast(row_number() over (
             order by titles_measured.watchers desc, titles_measured.media_id asc
         ) as bigint) as watchers_rank,

@@ -51,7 +51,8 @@ cell_sessions as (
         local_start_hour,
         count(*) as session_count,
         count(distinct user_id) as session_users,
-        sum(view_count) as view_count,
+        {# bigint: DuckDB's sum of BIGINT is a HUGEINT, which Spark has not. #}
+        cast(sum(view_count) as bigint) as view_count,
         sum(watch_seconds) as watch_seconds,
         count(case when is_binge then 1 end) as binge_session_count
     from sessions

@@ -143,10 +143,11 @@ user_week_buckets as (
         is_churned_next_week,
         startup_p90_ms,
         rebuffer_ratio,
-        ntile(4) over (
+        {# bigint: Spark's ntile() is an INT (DuckDB's a BIGINT). #}
+        cast(ntile(4) over (
             partition by week_start_date
             order by startup_p90_ms, user_id
-        ) as startup_quartile,
+        ) as bigint) as startup_quartile,
         case
             when coalesce(rebuffer_ratio, 0) = 0 then 0
             {%- for bound in band_bounds %}

@@ -110,7 +110,8 @@ session_totals as (
         session_id,
         min(start_timestamp) as started_at,
         max(end_timestamp) as ended_at,
-        sum({{ whole_milliseconds('duration_seconds') }}) / 1000.0 as watch_seconds,
+        {# A double before dividing: an integer over a decimal literal is a DECIMAL on Spark. #}
+        cast(sum({{ whole_milliseconds('duration_seconds') }}) as double) / 1000.0 as watch_seconds,
         count(*) as view_count,
         count(case when event_type = 'playback' then 1 end) as playback_count,
         count(case when event_type = 'preview' then 1 end) as preview_count,
@@ -181,8 +182,10 @@ final as (
         cast(sessions_joined.started_at as date) as session_date,
         sessions_joined.started_at,
         sessions_joined.ended_at,
-        {{ dbt.datediff('sessions_joined.started_at', 'sessions_joined.ended_at', 'millisecond') }}
-        / 1000.0 as duration_seconds,
+        cast(
+            {{ dbt.datediff('sessions_joined.started_at', 'sessions_joined.ended_at', 'millisecond') }}
+            as double
+        ) / 1000.0 as duration_seconds,
         sessions_joined.watch_seconds,
         sessions_joined.view_count,
         sessions_joined.playback_count,
@@ -200,7 +203,7 @@ final as (
         sessions_joined.qualifying_playback_count > 0 as is_active_session,
         sessions_joined.local_started_at,
         cast(extract(hour from sessions_joined.local_started_at) as integer) as local_start_hour,
-        cast(extract(isodow from sessions_joined.local_started_at) as integer) as local_start_weekday
+        {{ iso_weekday('sessions_joined.local_started_at') }} as local_start_weekday
     from sessions_joined
     inner join history_window
         on cast(sessions_joined.started_at as date) >= history_window.window_start_date

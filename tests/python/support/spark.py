@@ -11,7 +11,7 @@ Type differences between the engines, normalised before comparing (README "Runni
 * timestamps: Spark's TIMESTAMP is UTC-adjusted in Parquet (DuckDB reads TIMESTAMPTZ);
   compared as UTC TIMESTAMP.
 * integer widths: DuckDB's count(*) and sum() of integers are BIGINT / HUGEINT, Spark's
-  BIGINT / INT in places; compared as numbers.
+  BIGINT / INT in places (a contracted column is cast to its contract type on both); compared as numbers.
 * doubles: equal to 1e-9 relative (Spark and DuckDB may add a double sum in another order).
 """
 
@@ -48,6 +48,25 @@ COMPARED = {
     "int_user_segments_daily": None,
     "int_platform_engagement_daily": None,
     "agg_daily_segment_engagement": None,
+    "fct_user_lifecycle_periods": ["user_id", "period_grain", "period_start_date"],
+    "int_viewing_history_window": None,
+    "fct_viewing_sessions": ["session_id"],
+    "agg_viewing_local_time_heatmap": ["platform", "local_start_weekday", "local_start_hour"],
+    "agg_daily_viewing_sessions": ["session_date"],
+    "agg_title_performance": ["media_id"],
+    "agg_genre_performance": ["genre", "media_kind"],
+    "agg_weekly_playback_qoe": ["week_start_date", "platform", "country"],
+    "int_user_qoe_windowed": ["activity_date", "user_id"],
+    "agg_weekly_qoe_churn": ["week_start_date", "qoe_measure", "qoe_bucket"],
+    "agg_daily_days_active_histogram": ["activity_date", "window_days", "days_active"],
+    "agg_daily_l28_engagement_bands": ["activity_date", "engagement_band"],
+    "int_user_churn_features": ["activity_date", "user_id"],
+    "fct_user_churn_risk": ["activity_date", "user_id"],
+    "int_churn_risk_outcomes": ["activity_date", "user_id"],
+    "agg_churn_risk_evaluation": ["scorer", "outcome"],
+    "agg_churn_risk_calibration": ["scorer", "outcome", "score_decile"],
+    "agg_intraday_active_users": ["activity_date", "activity_hour", "segment_type", "segment_value"],
+    "agg_playback_starts_per_minute": ["minute_start"],
 }
 #: Columns naming the landing file or the build, not the data (as in support.warehouse).
 SKIPPED_COLUMNS = frozenset({"file_name", "file_version", "line_number", "record_id", "erased_at"})
