@@ -29,8 +29,7 @@ import pytest
 
 from engagement.settings import PROJECT_DIR
 from support.commands import entry_point
-from support.spark import (COMPARED, build_on_spark, show_inline, spark_differences, spark_environment,
-                           spark_table_dir)
+from support.spark import (COMPARED, build_on_spark, show_environment, show_inline, spark_differences, spark_table_dir)
 from support.warehouse import build_warehouse
 
 pytestmark = pytest.mark.slow
@@ -207,11 +206,6 @@ def test_date_macros_give_duckdbs_numbers(java, tmp_path, target) -> None:
     epoch = "unix_micros" if target == "spark" else "epoch_us"
     sql = "select " + ", ".join(f"{call.replace('{epoch}', epoch)} as {name}"
                                 for name, call, _ in DATE_MACRO_CASES)
-    if target == "spark":
-        environment = spark_environment(tmp_path, tmp_path / "spark")
-    else:
-        environment = {**os.environ, "ENGAGEMENT_TARGET": "duckdb", "ENGAGEMENT_DUCKDB_PATH": str(tmp_path / "show.duckdb"),
-                       "ENGAGEMENT_LANDING_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    (row,) = show_inline(sql, PROJECT_DIR, environment, tmp_path / "show")
+    (row,) = show_inline(sql, PROJECT_DIR, show_environment(target, tmp_path), tmp_path / "show")
     got = {name.lower(): value for name, value in row.items()}
     assert got == {name: expected for name, _, expected in DATE_MACRO_CASES}

@@ -19,7 +19,7 @@ import shutil
 import pytest
 
 from engagement.settings import PROJECT_DIR
-from support.spark import show_inline, spark_environment
+from support.spark import show_environment, show_inline
 
 pytestmark = pytest.mark.slow
 
@@ -52,11 +52,6 @@ def test_macros_give_the_same_values_on_both_engines(tmp_path, target) -> None:
             pytest.fail(message)
         pytest.skip(message)
     sql = "select " + ", ".join(f"{expression} as {name}" for name, expression, _ in CASES)
-    if target == "spark":
-        environment = spark_environment(tmp_path, tmp_path / "spark")
-    else:
-        environment = {**os.environ, "ENGAGEMENT_TARGET": "duckdb", "ENGAGEMENT_DUCKDB_PATH": str(tmp_path / "show.duckdb"),
-                       "ENGAGEMENT_LANDING_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    (row,) = show_inline(sql, PROJECT_DIR, environment, tmp_path / "show")
+    (row,) = show_inline(sql, PROJECT_DIR, show_environment(target, tmp_path), tmp_path / "show")
     got = {name.lower(): value for name, value in row.items()}
     assert got == {name: expected for name, _, expected in CASES}

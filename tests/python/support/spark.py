@@ -80,6 +80,14 @@ def spark_environment(landing: Path, spark_dir: Path) -> dict[str, str]:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
+def show_environment(target: str, work_dir: Path) -> dict[str, str]:
+    """The environment of a `dbt show` of inline SQL on ``target`` (spark or duckdb), writing only under ``work_dir``."""
+    if target == "spark":
+        return spark_environment(work_dir, work_dir / "spark")
+    return {**os.environ, "ENGAGEMENT_TARGET": "duckdb", "ENGAGEMENT_DUCKDB_PATH": str(work_dir / "show.duckdb"),
+            "ENGAGEMENT_LANDING_DIR": str(work_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
 def build_on_spark(landing: Path, spark_dir: Path, project_dir: Path, extra: Sequence[str] = ()) -> str:
     """``dbt build --selector spark`` (no data tests) on the spark target; dbt's output, raising on failure."""
     spark_dir.mkdir(parents=True, exist_ok=True)
