@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from engagement.ingest import BatchSummary, ingest_landing
 from engagement.pipeline.dbt import DbtTarget, ParsedProjectDbt, run_dbt
@@ -39,15 +40,18 @@ def ingest_and_build(target: DbtTarget, dbt_args: Sequence[str], dbt: DbtCall | 
 class ParsedSessions:
     """Parsed dbt sessions shared by builds of several warehouses (tests, benchmarks).
 
-    One parse per set of ``--vars``; every warehouse file must have the same name
-    (see :meth:`ParsedProjectDbt.for_target`).
+    One parse per set of ``--vars`` and warehouse file name: dbt-duckdb names the database
+    after the file's stem and the manifest holds relation names, so warehouses named alike
+    share a parse (see :meth:`ParsedProjectDbt.for_target`) and a differently named one gets
+    its own.
     """
 
     def __init__(self) -> None:
-        self._parsed: dict[str | None, ParsedProjectDbt] = {}
+        self._parsed: dict[tuple[str | None, str], ParsedProjectDbt] = {}
 
     def session(self, target: DbtTarget, dbt_vars: str | None = None) -> ParsedProjectDbt:
-        """A session on ``target`` whose manifest was parsed once for ``dbt_vars``."""
-        if dbt_vars not in self._parsed:
-            self._parsed[dbt_vars] = ParsedProjectDbt(target, dbt_vars)
-        return self._parsed[dbt_vars].for_target(target)
+        """A session on ``target`` whose manifest was parsed once for ``dbt_vars`` and its file name."""
+        key = (dbt_vars, Path(target.duckdb_path).stem)
+        if key not in self._parsed:
+            self._parsed[key] = ParsedProjectDbt(target, dbt_vars)
+        return self._parsed[key].for_target(target)

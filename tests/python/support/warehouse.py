@@ -28,7 +28,7 @@ BUILD_TIME_COLUMNS = frozenset({"erased_at"})
 NOT_COMPARED = frozenset({"agg_view_event_ingest_reconciliation", "country_regions", "event_types", "platforms"})
 
 
-#: One dbt parse for every build (the warehouse files must share a name, e.g. ``w.duckdb``).
+#: One dbt parse per warehouse file name, shared by every build (see ParsedSessions).
 SESSIONS = ParsedSessions()
 
 
