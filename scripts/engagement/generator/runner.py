@@ -34,6 +34,7 @@ from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_e
                       window_label, write_json, write_text_gz)
 from .people import (DAY_MS, NEVER, PLANS, SEGMENTS, NamePools, Population, build_name_pools,
                      build_population, emails)
+from .people_file import build_shard, check_manifest, load_shard, verify_one_shard
 from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_SCHEMA
 from .rng import Stream, rng_for
 from .service_calendar import DEFAULT_HISTORY_DAYS, ServiceCalendar, build_calendar, users_signed_up_before
@@ -61,6 +62,7 @@ class RunConfig:
     quiet: bool = True
     timings: str | None = None
     history_days: int = DEFAULT_HISTORY_DAYS
+    people_file: str | None = None  # a pre-built people file (never changes output)
 
     @property
     def start_ms(self) -> int:
@@ -342,9 +344,12 @@ def run_shard(cfg: RunConfig, shared: Shared, shard: int,
     t0, cpu0 = time.perf_counter(), time.process_time()
     lo_id = shard * cfg.shard_size + 1
     hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
-    pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
-                           shared.geo, shared.pools, shared.calendar)
-    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date, shared.calendar)
+    if cfg.people_file:
+        pop, state = load_shard(cfg.people_file, shard, lo_id, hi_id, cfg.users, cfg.start_ms, shared.calendar)
+    else:
+        pop, state = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
+                                      shared.geo, shared.pools, shared.calendar), None
+    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date, shared.calendar, state)
     t1 = time.perf_counter()
     writer = EventWriter(cfg, shared, shard)
     user_files = write_user_files(cfg, shared, shard, pop, writer.submit)
@@ -445,6 +450,8 @@ def run(cfg: RunConfig) -> dict:
     t0 = time.perf_counter()
     tune_malloc()
     shared = build_shared(cfg)
+    if cfg.people_file:
+        check_people_file(cfg, shared)
     if cfg.fmt == "jsonl":
         media_bytes = catalog_jsonl(shared.catalog)
         write_text_gz(cfg.out, media_path(cfg.fmt), media_bytes, level=6)
@@ -499,6 +506,18 @@ def run(cfg: RunConfig) -> dict:
     return manifest
 
 
+def check_people_file(cfg: RunConfig, shared: Shared) -> None:
+    """Refuse a people file of another run, version or generator (:class:`PeopleFileError`):
+    its manifest must match ``cfg`` and its last shard must equal a fresh build."""
+    check_manifest(cfg.people_file, cfg)
+    shard = cfg.shards - 1
+    lo_id, hi_id = shard * cfg.shard_size + 1, cfg.users
+    built = build_shard(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
+                        shared.geo, shared.pools, shared.calendar)
+    verify_one_shard(cfg.people_file, shard, built,
+                     load_shard(cfg.people_file, shard, lo_id, hi_id, cfg.users, cfg.start_ms, shared.calendar))
+
+
 def build_shared(cfg: RunConfig) -> Shared:
     """The read-only tables every shard uses: countries, name pools, calendar, catalog, UTC offsets."""
     geo = load_geo()
@@ -540,7 +559,7 @@ def build_manifest(cfg: RunConfig, results: list[ShardResult], media_records: in
         for k, v in counts.items():
             totals[k] += v
     args = {k: (str(v) if isinstance(v, (Path, dt.date)) else v) for k, v in asdict(cfg).items()
-            if k not in ("out", "workers", "quiet", "timings", "arrived_from_ms", "arrived_until_ms")}
+            if k not in ("out", "workers", "quiet", "timings", "arrived_from_ms", "arrived_until_ms", "people_file")}
     args["arrived_from"] = window_label(cfg.arrived_from_ms, "start")
     args["arrived_until"] = window_label(cfg.arrived_until_ms, "end")
     args["format"] = args.pop("fmt")
