@@ -26,6 +26,14 @@ What is timed:
   all pending writes) and the shard's process CPU seconds.
 
 Peak RSS is ``ru_maxrss`` of the largest process (the parent or one worker).
+
+With ``--people-file DIR`` every format also runs with ``--people-file DIR`` (rows labelled
+``<format>+pf``), after the people file is built there with ``engagement-generate people``
+(timed the same way, with its size on disk) unless DIR already holds the one of this
+workload. ``--seed-scale`` is the issue's seed-scale day: ``--users 100000000 --days 1
+--formats parquet --repeat 1`` and a people file in ``--out`` (or the temp dir), i.e.
+
+    engagement-bench generator --seed-scale [--out DIR]
 """
 
 from __future__ import annotations
@@ -43,18 +51,23 @@ from pathlib import Path
 
 GENERATOR_MODULE = "engagement.generator.cli"
 SEED_SCALE_EVENTS = 50_000_000
+SEED_SCALE_USERS = 100_000_000
 
 
-def bench_one(fmt: str, args: argparse.Namespace, out: Path, rep: int) -> dict:
-    """Run one format once in a fresh subprocess and collect its figures."""
-    target = out / f"{fmt}-{rep}"
+def bench_one(fmt: str, args: argparse.Namespace, out: Path, rep: int, people: Path | None = None) -> dict:
+    """Run one format once in a fresh subprocess and collect its figures (with ``--people-file
+    people`` when given)."""
+    label = f"{fmt}+pf" if people else fmt
+    target = out / f"{label}-{rep}"
     shutil.rmtree(target, ignore_errors=True)
-    timings = out / f"timings-{fmt}-{rep}.json"
+    timings = out / f"timings-{label}-{rep}.json"
     cmd = [sys.executable, "-m", GENERATOR_MODULE, "--users", str(args.users), "--days", str(args.days),
            "--start-date", args.start_date, "--seed", "1", "--faults", "default", "--format", fmt,
            "--out", str(target), "--quiet", "--timings", str(timings)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
+    if people:
+        cmd += ["--people-file", str(people)]
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
@@ -70,13 +83,51 @@ def bench_one(fmt: str, args: argparse.Namespace, out: Path, rep: int) -> dict:
     per_shard = phase.get("per_shard") or []
     if not args.out:
         shutil.rmtree(target, ignore_errors=True)
-    return {"format": fmt, "events": events, "wall_s": wall, "events_phase_s": phase["shards_s"],
+    return {"format": label, "events": events, "wall_s": wall, "events_phase_s": phase["shards_s"],
             "setup_s": phase["setup_s"], "finish_s": phase["finish_s"],
             "events_per_s_phase": events / phase["shards_s"], "events_per_s_total": events / wall,
             "cpu_s": cpu, "events_per_cpu_s": events / cpu, "load_avg_1m_before": load,
             "peak_rss_mib": usage.ru_maxrss / 1024, "bytes": size, "workers": phase["workers"],
             "shards": phase["shards"], "per_shard": per_shard,
             "projected_seed_day_s": SEED_SCALE_EVENTS / (events / wall)}
+
+
+def build_people(args: argparse.Namespace, people: Path) -> dict:
+    """Build the workload's people file in ``people`` (fresh subprocess, timed), unless it is already there."""
+    import datetime as dt
+
+    from engagement.generator.people_file import PeopleFileError, check_manifest
+    from engagement.generator.runner import RunConfig
+
+    cfg = RunConfig(users=args.users, days=args.days, start_date=dt.date.fromisoformat(args.start_date), seed=1,
+                    faults="default", out=people)
+    size = lambda: sum(p.stat().st_size for p in people.glob("part-*.parquet"))  # noqa: E731
+    try:
+        check_manifest(people, cfg)
+        return {"reused": True, "bytes": size()}
+    except PeopleFileError:
+        pass
+    cmd = [sys.executable, "-m", GENERATOR_MODULE, "people", "--users", str(args.users), "--days", str(args.days),
+           "--start-date", args.start_date, "--seed", "1", "--out", str(people), "--quiet"]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"people-file build failed (status {status})")
+    return {"reused": False, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "bytes": size(),
+            "peak_rss_mib": usage.ru_maxrss / 1024, "load_avg_1m_before": load}
+
+
+def people_line(b: dict, people: Path) -> str:
+    """One summary line of the people-file build."""
+    if b["reused"]:
+        return f"people   reused {people} ({b['bytes'] / 2**20:,.0f} MiB; build not timed)"
+    return (f"people   build  {b['wall_s']:.1f}s cpu={b['cpu_s']:.1f}s peak_rss={b['peak_rss_mib']:,.0f} MiB "
+            f"size={b['bytes'] / 2**20:,.0f} MiB load={b['load_avg_1m_before']:.1f} ({people})")
 
 
 def line(r: dict, label: str) -> str:
@@ -105,21 +156,37 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--repeat", type=int, default=3, help="runs per format (best and median reported)")
     p.add_argument("--out", help="keep outputs and timings here (default: a temp dir, removed)")
+    p.add_argument("--people-file", metavar="DIR",
+                   help="also run every format with this people file (built there first unless it matches)")
+    p.add_argument("--seed-scale", action="store_true",
+                   help="the seed-scale day: --users 100000000 --days 1 --formats parquet --repeat 1, "
+                        "with and without a people file (in --out, or the temp dir, unless --people-file)")
 
 
 def run(a: argparse.Namespace) -> int:
     """Run each format, print a table."""
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="bench-gen-"))
     out.mkdir(parents=True, exist_ok=True)
+    if a.seed_scale:
+        a.users, a.days, a.formats, a.repeat = SEED_SCALE_USERS, 1, "parquet", 1
+        a.people_file = a.people_file or str(out / "people")
     print(f"workload: --users {a.users:,} --days {a.days} --start-date {a.start_date} --seed 1 --faults default, "
           f"{os.cpu_count()} CPUs, {a.repeat} run(s) per format", flush=True)
     summary = []
+    people = Path(a.people_file) if a.people_file else None
+    variants = [(fmt.strip(), None) for fmt in a.formats.split(",")]
     try:
-        for fmt in a.formats.split(","):
+        if people:
+            built = build_people(a, people)
+            print(people_line(built, people), flush=True)
+            summary.append({"people_file": str(people), **built})
+            variants = [v for fmt, _ in variants for v in ((fmt, None), (fmt, people))]
+        for fmt, with_people in variants:
             runs = []
             for rep in range(a.repeat):
-                runs.append(bench_one(fmt.strip(), a, out, rep))
+                runs.append(bench_one(fmt, a, out, rep, with_people))
                 print(line(runs[-1], f"run{rep + 1}"), flush=True)
+            fmt = runs[-1]["format"]
             best = min(runs, key=lambda r: r["events_phase_s"])
             med = {k: statistics.median(r[k] for r in runs) for k in
                    ("events_per_s_phase", "events_per_s_total", "events_per_cpu_s", "peak_rss_mib")}

@@ -2,7 +2,10 @@
 
     engagement-generate --users N --days D --start-date YYYY-MM-DD --seed S \\
         --faults none|default --out DIR [--format jsonl|parquet] \\
-        [--arrived-from TS] [--arrived-until TS] [--flush-minutes M] [--workers W] [--quiet]
+        [--arrived-from TS] [--arrived-until TS] [--flush-minutes M] [--workers W] [--quiet] \\
+        [--people-file DIR]
+    engagement-generate people --users N --days D --start-date YYYY-MM-DD --seed S --out DIR \\
+        [--shard-size K] [--history-days H] [--workers W] [--quiet]
 
 Bad input exits with status 2 and one ``generate_events.py: error: ...`` line on stderr
 (the messages keep the name the command had before it became an entry point).
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from engagement.cli import OneLineParser, add_generation_options
 
+from .people_file import PeopleFileError, build_people_file, check_manifest
 from .runner import ARRIVAL_HORIZON_DAYS, RunConfig, run
 from .service_calendar import DEFAULT_HISTORY_DAYS
 
@@ -88,21 +92,38 @@ def build_parser() -> OneLineParser:
                         f"never landed (default {DEFAULT_HISTORY_DAYS}; changes output)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--timings", help="write wall-clock phase timings (JSON) to this path (benchmarks)")
+    p.add_argument("--people-file", metavar="DIR",
+                   help="load the population from a people file built by 'engagement-generate people' with "
+                        "the same --users --start-date --days --seed --history-days --shard-size (same output, faster)")
     return p
 
 
-def config_from_args(argv: list[str] | None = None) -> RunConfig:
-    """Parse and validate arguments; calls ``parser.error`` on bad input."""
-    p = build_parser()
-    a = p.parse_args(argv)
+def build_people_parser() -> OneLineParser:
+    """The parser of ``engagement-generate people`` (build a people file once)."""
+    p = OneLineParser(prog="generate_events.py people",
+                      description="Build the people file of a run (population and lifecycle state at --start-date) "
+                                  "for --people-file.")
+    p.add_argument("--users", type=int, required=True, help="total users by the end of the run")
+    p.add_argument("--days", type=int, required=True, help="simulated days of the runs that will use it")
+    p.add_argument("--start-date", required=True, help="first simulated day, YYYY-MM-DD (UTC)")
+    p.add_argument("--seed", type=int, required=True, help="random seed")
+    p.add_argument("--out", required=True, help="people-file directory (created; an old people file there is replaced)")
+    p.add_argument("--shard-size", type=int, default=500_000, help="users per shard (must match the runs)")
+    p.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS,
+                   help=f"days the service ran before --start-date (default {DEFAULT_HISTORY_DAYS}; must match)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default min(2, shards))")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    return p
+
+
+def _check_identity(p: argparse.ArgumentParser, a: argparse.Namespace) -> dt.date:
+    """Validate the arguments that define a population; returns the start date."""
     if not 0 < a.users <= MAX_USERS:
         p.error(f"--users must be between 1 and {MAX_USERS:,} (got {a.users:,})")
     if not 0 < a.days <= MAX_DAYS:
         p.error(f"--days must be between 1 and {MAX_DAYS:,} (got {a.days:,})")
     if a.seed < 0:
         p.error(f"--seed must be >= 0 (got {a.seed})")
-    if a.flush_minutes <= 0 or 60 % a.flush_minutes:
-        p.error(f"--flush-minutes must divide 60 (got {a.flush_minutes})")
     if a.workers is not None and a.workers <= 0:
         p.error(f"--workers must be > 0 (got {a.workers})")
     if a.shard_size <= 0:
@@ -117,6 +138,16 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
     if start < earliest_start or start > LATEST_END - dt.timedelta(days=a.days):
         p.error(f"--start-date {a.start_date} with --days {a.days}: the run must lie between "
                 f"{earliest_start} and {LATEST_END} (sign-up history before it, late arrivals after it)")
+    return start
+
+
+def config_from_args(argv: list[str] | None = None) -> RunConfig:
+    """Parse and validate arguments; calls ``parser.error`` on bad input."""
+    p = build_parser()
+    a = p.parse_args(argv)
+    if a.flush_minutes <= 0 or 60 % a.flush_minutes:
+        p.error(f"--flush-minutes must divide 60 (got {a.flush_minutes})")
+    start = _check_identity(p, a)
     bounds = {}
     for name in ("arrived_from", "arrived_until"):
         raw = getattr(a, name)
@@ -134,11 +165,38 @@ def config_from_args(argv: list[str] | None = None) -> RunConfig:
             and bounds["arrived_from"] >= bounds["arrived_until"]:
         p.error("--arrived-from must be earlier than --arrived-until")
     out = writable_out(p, a.out)
-    return RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults,
-                     out=out, fmt=a.format, arrived_from_ms=bounds["arrived_from"],
-                     arrived_until_ms=bounds["arrived_until"], flush_minutes=a.flush_minutes,
-                     shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, timings=a.timings,
-                     history_days=a.history_days)
+    cfg = RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults=a.faults,
+                    out=out, fmt=a.format, arrived_from_ms=bounds["arrived_from"],
+                    arrived_until_ms=bounds["arrived_until"], flush_minutes=a.flush_minutes,
+                    shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, timings=a.timings,
+                    history_days=a.history_days, people_file=a.people_file)
+    if cfg.people_file:
+        try:
+            check_manifest(cfg.people_file, cfg)
+        except PeopleFileError as exc:
+            p.error(str(exc))
+    return cfg
+
+
+def people_config_from_args(argv: list[str]) -> RunConfig:
+    """Parse and validate ``engagement-generate people`` arguments (``out`` = the people directory)."""
+    p = build_people_parser()
+    a = p.parse_args(argv)
+    start = _check_identity(p, a)
+    out = writable_out(p, a.out)
+    return RunConfig(users=a.users, days=a.days, start_date=start, seed=a.seed, faults="none", out=out,
+                     shard_size=a.shard_size, workers=a.workers, quiet=a.quiet, history_days=a.history_days)
+
+
+def people_main(argv: list[str]) -> int:
+    """``engagement-generate people ...``: build a people file, print a one-line summary."""
+    cfg = people_config_from_args(argv)
+    manifest = build_people_file(cfg)
+    if not cfg.quiet:
+        size = sum(s["bytes"] for s in manifest["shards"])
+        print(f"wrote the people file of {cfg.users} users ({len(manifest['shards'])} shards, "
+              f"{size / 2**20:,.1f} MiB) to {os.fspath(cfg.out)}", file=sys.stderr)
+    return 0
 
 
 def run_in_process(argv: list[str]) -> int:
@@ -162,8 +220,15 @@ def run_in_process(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``engagement-generate``: parse, run, print a one-line summary to stderr."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["people"]:
+        return people_main(argv[1:])
     cfg = config_from_args(argv)
-    manifest = run(cfg)
+    try:
+        manifest = run(cfg)
+    except PeopleFileError as exc:  # a damaged shard or a population of other code, found while running
+        print(f"generate_events.py: error: {exc}", file=sys.stderr)
+        return 2
     totals = manifest["view_events"]["totals"]
     if not cfg.quiet:
         print(f"wrote {totals['lines']} view-event lines ({totals['valid']} valid) in "

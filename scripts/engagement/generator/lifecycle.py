@@ -121,8 +121,13 @@ def _exponent(pop: Population, rows: np.ndarray, lifetimes: np.ndarray) -> np.nd
     return pop.hazard_exponent[rows] * RETURN_HAZARD_FACTOR ** np.minimum(lifetimes, 2)
 
 
-class _State:
+class LifecycleState:
     """Per-user lifecycle state of one shard (arrays aligned on the population)."""
+
+    #: The fields :func:`initial_state` sets (``cause`` and ``decline_cause`` stay zero
+    #: until run day 0): what a pre-built people file stores.
+    STORED: tuple[str, ...] = ("status", "clock", "lifetimes", "onset", "decline_day", "end_day",
+                               "will_churn", "reason", "return_day")
 
     def __init__(self, n: int) -> None:
         self.status = np.full(n, NOT_YET, dtype=np.int8)
@@ -136,6 +141,7 @@ class _State:
         self.reason = np.zeros(n, dtype=np.int8)
         self.decline_cause = np.zeros(n, dtype=np.int8)
         self.return_day = np.full(n, INF_DAY, dtype=np.int64)
+        self._signup = np.zeros(n, dtype=np.int64)      # sign-up day (the population's)
 
     def next_event(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Day of each user's next transition."""
@@ -145,11 +151,11 @@ class _State:
                          INF_DAY)
 
 
-def _initial_state(seed: int, shard: int, pop: Population) -> _State:
+def initial_state(seed: int, shard: int, pop: Population) -> LifecycleState:
     """State just before run day 0: every lifetime event of the history applied."""
     rng = rng_for(seed, Stream.LIFECYCLE_INIT, shard)
     n = pop.n
-    st = _State(n)
+    st = LifecycleState(n)
     st._signup = pop.signup_day.astype(np.int64)
     st.clock[:] = st._signup
     st.onset[:] = _onset(rng, st.clock, pop.hazard_exponent)
@@ -188,14 +194,15 @@ def _initial_state(seed: int, shard: int, pop: Population) -> _State:
 
 
 def simulate_activity(seed: int, shard: int, pop: Population, days: int, start_date: dt.date,
-                      cal: ServiceCalendar) -> Activity:
+                      cal: ServiceCalendar, state: LifecycleState | None = None) -> Activity:
     """Run the lifecycle of every user of the shard through the run days.
 
-    May add plan downgrades to ``pop`` (``plan_change_ms``/``plan1``): call it before the
-    user change records are built.
+    ``state`` is the shard's :func:`initial_state` when already known (a pre-built people
+    file); it is advanced in place. May add plan downgrades to ``pop``
+    (``plan_change_ms``/``plan1``): call it before the user change records are built.
     """
     n = pop.n
-    st = _initial_state(seed, shard, pop)
+    st = initial_state(seed, shard, pop) if state is None else state
     state_at_start = st.status.copy()
     start_ms = int(np.datetime64(start_date, "ms").astype(np.int64))
     end_ms = start_ms + days * DAY_MS
@@ -311,7 +318,7 @@ def simulate_activity(seed: int, shard: int, pop: Population, days: int, start_d
                     truth_decline, truth_return, churn_count, state_at_start)
 
 
-def _trigger(rng: np.random.Generator, st: _State, next_day: np.ndarray, rows: np.ndarray, d: int,
+def _trigger(rng: np.random.Generator, st: LifecycleState, next_day: np.ndarray, rows: np.ndarray, d: int,
              share: float, delay: tuple[int, int], cause: int) -> None:
     """With probability ``share``, pull the decline onset of ``rows`` forward to d + delay."""
     if not len(rows):

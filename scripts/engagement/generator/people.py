@@ -130,16 +130,31 @@ def base_user_count(users: int, cal: ServiceCalendar) -> int:
     return users_signed_up_before(cal, users, 0)
 
 
+def signup_columns(lo_id: int, hi_id: int, users: int, start_ms: int,
+                   cal: ServiceCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user_id, signup_ms, signup_day, in_burst) of users ``lo_id..hi_id``: pure functions
+    of the calendar (no random draws), recomputed when a people file is loaded."""
+    uid = np.arange(lo_id, hi_id + 1, dtype=np.int64)
+    # Sign-up times: the calendar's seasonal curve from the launch, monotone in user_id.
+    signup_ms = signup_times_ms(cal, uid, users)
+    signup_day = np.floor_divide(signup_ms - start_ms, DAY_MS).astype(np.int32)
+    in_burst = np.isin(signup_day + cal.history_days, cal.burst_days)
+    return uid, signup_ms, signup_day, in_burst
+
+
+def hazard_exponents(segment: np.ndarray, net_quality: np.ndarray, in_burst: np.ndarray) -> np.ndarray:
+    """Exponent ``a`` of each user's survival to the next decline (type x line quality x promotion)."""
+    return (HAZARD_EXPONENT[segment] * (0.8 + 0.2 * net_quality)
+            * np.where(in_burst, BURST_HAZARD_FACTOR, 1.0))
+
+
 def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, days: int,
                      start_ms: int, geo: Geo, pools: NamePools, cal: ServiceCalendar) -> Population:
     """Users ``lo_id..hi_id`` (inclusive) of a run with ``users`` users over ``days`` days."""
     rng = rng_for(seed, Stream.USERS, shard)
-    uid = np.arange(lo_id, hi_id + 1, dtype=np.int64)
+    uid, signup_ms, signup_day, in_burst = signup_columns(lo_id, hi_id, users, start_ms, cal)
     n = len(uid)
-    # Sign-up times: the calendar's seasonal curve from the launch, monotone in user_id.
-    signup_ms = signup_times_ms(cal, uid, users)
     is_base = signup_ms < start_ms
-    signup_day = np.floor_divide(signup_ms - start_ms, DAY_MS).astype(np.int32)
 
     signup_country = rng.choice(geo.n, size=n, p=geo.weights).astype(np.int16)
     moved = is_base & (rng.random(n) < MOVED_BEFORE_START)
@@ -149,11 +164,9 @@ def build_population(seed: int, shard: int, lo_id: int, hi_id: int, users: int, 
     age = _draw_age(rng, n)
     plan0 = _draw_plan(rng, geo, country0)
     primary = _draw_platform(rng, geo, country0)
-    in_burst = np.isin(signup_day + cal.history_days, cal.burst_days)
     segment, engagement = _draw_engagement(rng, in_burst)
     net_quality = rng.lognormal(0.0, NET_QUALITY_SIGMA, n)
-    hazard_exponent = (HAZARD_EXPONENT[segment] * (0.8 + 0.2 * net_quality)
-                       * np.where(in_burst, BURST_HAZARD_FACTOR, 1.0))
+    hazard_exponent = hazard_exponents(segment, net_quality, in_burst)
 
     fi = rng.integers(0, POOL_SIZE, n)
     li = rng.integers(0, POOL_SIZE, n)

@@ -29,13 +29,14 @@ from .behaviour import batch_len, concat_batches, generate_day, make_context, ta
 from .catalog import Catalog, build_catalog, catalog_jsonl, catalog_table
 from .faults import CATEGORIES, FAULT_RATES, SCHEMA_DRIFT_RULE, VALID_VARIANTS, inject_faults
 from .geo import Geo, load_geo, utc_offsets_minutes
-from .lifecycle import REASONS, STATES, TRIGGERS, Activity, simulate_activity
+from .lifecycle import simulate_activity
 from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_event_path, write_parquet,
                       window_label, write_json, write_text_gz)
-from .people import (DAY_MS, NEVER, PLANS, SEGMENTS, NamePools, Population, build_name_pools,
-                     build_population, emails)
+from .people import DAY_MS, NEVER, PLANS, NamePools, Population, build_name_pools, build_population, emails
+from .people_file import build_shard, check_manifest, load_shard, verify_one_shard
 from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_SCHEMA
 from .rng import Stream, rng_for
+from .truth import TRUTH_FILE, TruthWriter, truth_table
 from .service_calendar import DEFAULT_HISTORY_DAYS, ServiceCalendar, build_calendar, users_signed_up_before
 
 ARRIVAL_HORIZON_DAYS = 7  # every record generated for day d arrives within [d, d + 7 days)
@@ -61,6 +62,7 @@ class RunConfig:
     quiet: bool = True
     timings: str | None = None
     history_days: int = DEFAULT_HISTORY_DAYS
+    people_file: str | None = None  # a pre-built people file (never changes output)
 
     @property
     def start_ms(self) -> int:
@@ -120,7 +122,7 @@ class ShardResult:
     shard: int
     event_files: dict[str, dict[str, int]]
     user_files: dict[str, int]
-    truth: pa.Table
+    truth: pa.Table | None  # None once the parent has written it
     timings: dict[str, float] | None = None  # benchmark only (``--timings``), never in outputs
 
 
@@ -342,9 +344,12 @@ def run_shard(cfg: RunConfig, shared: Shared, shard: int,
     t0, cpu0 = time.perf_counter(), time.process_time()
     lo_id = shard * cfg.shard_size + 1
     hi_id = min((shard + 1) * cfg.shard_size, cfg.users)
-    pop = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
-                           shared.geo, shared.pools, shared.calendar)
-    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date, shared.calendar)
+    if cfg.people_file:
+        pop, state = load_shard(cfg.people_file, shard, lo_id, hi_id, cfg.users, cfg.start_ms, shared.calendar)
+    else:
+        pop, state = build_population(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
+                                      shared.geo, shared.pools, shared.calendar), None
+    act = simulate_activity(cfg.seed, shard, pop, cfg.days, cfg.start_date, shared.calendar, state)
     t1 = time.perf_counter()
     writer = EventWriter(cfg, shared, shard)
     user_files = write_user_files(cfg, shared, shard, pop, writer.submit)
@@ -382,36 +387,6 @@ def run_shard(cfg: RunConfig, shared: Shared, shard: int,
     return ShardResult(shard, writer.files, user_files, truth, timings)
 
 
-def truth_table(cfg: RunConfig, pop: Population, act: Activity) -> pa.Table:
-    """Ground truth per user: engagement and its type, when and why they churned during
-    the run, the decline before it, a return after it, the deletion request time."""
-    start = np.datetime64(cfg.start_date, "D")
-
-    def run_date(day: np.ndarray, missing: np.ndarray) -> pa.Array:
-        return pa.array((start + np.where(missing, 0, day).astype("timedelta64[D]")).astype("datetime64[D]"),
-                        pa.date32(), mask=missing)
-
-    def label(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
-        return pa.array(np.array(names, dtype=object)[np.maximum(codes, 0)], pa.string(), mask=codes < 0)
-
-    deletion = pop.deletion_ms != NEVER
-    churned = act.churn_day >= 0
-    return pa.table({
-        "user_id": pa.array(pop.user_id, pa.int64()),
-        "engagement": pa.array(np.round(pop.engagement, 6), pa.float64()),
-        "churn_date": run_date(act.churn_day, ~churned),
-        "deletion_requested_at": pa.array(np.where(deletion, pop.deletion_ms, 0), pa.timestamp("ms", tz="UTC"),
-                                          mask=~deletion),
-        "segment": label(pop.segment.astype(np.int64), SEGMENTS),
-        "state_at_start": label(act.state_at_start.astype(np.int64), STATES),
-        "churn_reason": label(act.churn_reason.astype(np.int64), REASONS),
-        "churn_trigger": label(np.where(churned, act.churn_trigger, -1).astype(np.int64), TRIGGERS),
-        "decline_start_date": run_date(act.decline_day, ~churned | (act.churn_reason == 2)),
-        "return_date": run_date(act.return_day, act.return_day < 0),
-        "churn_count": pa.array(act.churn_count.astype(np.int32), pa.int32()),
-    })
-
-
 # --- Whole run -----------------------------------------------------------------------
 
 def _shard_task(args: tuple) -> ShardResult:
@@ -445,6 +420,8 @@ def run(cfg: RunConfig) -> dict:
     t0 = time.perf_counter()
     tune_malloc()
     shared = build_shared(cfg)
+    if cfg.people_file:
+        check_people_file(cfg, shared)
     if cfg.fmt == "jsonl":
         media_bytes = catalog_jsonl(shared.catalog)
         write_text_gz(cfg.out, media_path(cfg.fmt), media_bytes, level=6)
@@ -456,9 +433,12 @@ def run(cfg: RunConfig) -> dict:
     bar = _progress_bar(total_units, cfg.quiet)
     t1 = time.perf_counter()
     results: list[ShardResult] = []
+    truth = TruthWriter(cfg.out, shards)
     if workers == 1:
         for s in range(shards):
             results.append(run_shard(cfg, shared, s, bar.update if bar else None))
+            truth.add(s, results[-1].truth)
+            results[-1].truth = None
     else:
         ctx = mp.get_context("fork")
         manager = ctx.Manager()
@@ -475,8 +455,11 @@ def run(cfg: RunConfig) -> dict:
             drain = threading.Thread(target=_drain, daemon=True)
             drain.start()
         with ctx.Pool(workers) as pool:
-            results = list(pool.imap_unordered(_shard_task, [(cfg, shared, s, queue) for s in _heaviest_first(cfg)],
-                                               chunksize=1))
+            for result in pool.imap_unordered(_shard_task, [(cfg, shared, s, queue) for s in _heaviest_first(cfg)],
+                                              chunksize=1):
+                truth.add(result.shard, result.truth)
+                result.truth = None  # written: do not keep 100M rows in the parent
+                results.append(result)
         stop.set()
         if drain:
             drain.join()
@@ -485,9 +468,8 @@ def run(cfg: RunConfig) -> dict:
         bar.close()
     results.sort(key=lambda r: r.shard)
     t2 = time.perf_counter()
-    truth = pa.concat_tables([r.truth for r in results])
-    atomic_write(cfg.out, "_truth/users.parquet", parquet_bytes(truth))
-    manifest = build_manifest(cfg, results, shared.catalog.n)
+    truth.close()
+    manifest = build_manifest(cfg, results, shared.catalog.n, truth.rows)
     name = (f"_manifests/view_events__{window_label(cfg.arrived_from_ms, 'start')}__"
             f"{window_label(cfg.arrived_until_ms, 'end')}.json")
     write_json(cfg.out, name, manifest)
@@ -497,6 +479,18 @@ def run(cfg: RunConfig) -> dict:
                                                   "workers": workers, "shards": shards,
                                                   "per_shard": [r.timings for r in results]}))
     return manifest
+
+
+def check_people_file(cfg: RunConfig, shared: Shared) -> None:
+    """Refuse a people file of another run, version or generator (:class:`PeopleFileError`):
+    its manifest must match ``cfg`` and its last shard must equal a fresh build."""
+    check_manifest(cfg.people_file, cfg)
+    shard = cfg.shards - 1
+    lo_id, hi_id = shard * cfg.shard_size + 1, cfg.users
+    built = build_shard(cfg.seed, shard, lo_id, hi_id, cfg.users, cfg.days, cfg.start_ms,
+                        shared.geo, shared.pools, shared.calendar)
+    verify_one_shard(cfg.people_file, shard, built,
+                     load_shard(cfg.people_file, shard, lo_id, hi_id, cfg.users, cfg.start_ms, shared.calendar))
 
 
 def build_shared(cfg: RunConfig) -> Shared:
@@ -528,7 +522,8 @@ def _progress_bar(total: int, quiet: bool):
     return tqdm(total=total, unit="shard-day", desc="generating", file=sys.stderr)
 
 
-def build_manifest(cfg: RunConfig, results: list[ShardResult], media_records: int) -> dict:
+def build_manifest(cfg: RunConfig, results: list[ShardResult], media_records: int,
+                   truth_records: int | None = None) -> dict:
     """Deterministic manifest: arguments, fault rates, totals and per-file counts."""
     files: dict[str, dict[str, int]] = {}
     user_files: dict[str, int] = {}
@@ -540,7 +535,7 @@ def build_manifest(cfg: RunConfig, results: list[ShardResult], media_records: in
         for k, v in counts.items():
             totals[k] += v
     args = {k: (str(v) if isinstance(v, (Path, dt.date)) else v) for k, v in asdict(cfg).items()
-            if k not in ("out", "workers", "quiet", "timings", "arrived_from_ms", "arrived_until_ms")}
+            if k not in ("out", "workers", "quiet", "timings", "arrived_from_ms", "arrived_until_ms", "people_file")}
     args["arrived_from"] = window_label(cfg.arrived_from_ms, "start")
     args["arrived_until"] = window_label(cfg.arrived_until_ms, "end")
     args["format"] = args.pop("fmt")
@@ -554,5 +549,6 @@ def build_manifest(cfg: RunConfig, results: list[ShardResult], media_records: in
         "view_events": {"totals": totals, "files": dict(sorted(files.items()))},
         "users": {"records": sum(user_files.values()), "files": dict(sorted(user_files.items()))},
         "media": {"records": media_records, "file": media_path(cfg.fmt)},
-        "truth": {"file": "_truth/users.parquet", "records": int(sum(r.truth.num_rows for r in results))},
+        "truth": {"file": TRUTH_FILE, "records": int(sum(r.truth.num_rows for r in results)
+                                                     if truth_records is None else truth_records)},
     }
