@@ -106,3 +106,13 @@ def test_mau_comparison_reports_a_disagreement(tiny_warehouse: tuple[Path, Path]
                     "where activity_date = (select max(activity_date) from fct_active_user_fast)")
     result = scale.compare_mau(warehouse, exported, repeat=1)
     assert not result["a_duckdb"]["equal"]
+
+
+def test_growing_models_pairs_each_model_with_its_short_history_seconds() -> None:
+    low = [{"detail": {"nodes": {"a": 1.0, "b": 2.0, "streaming_engagement-on-run-start-0": 0.1}}}, {"detail": {}}]
+    high = [{"detail": {"nodes": {"a": 4.0, "streaming_engagement-on-run-start-0": 0.2}}},
+            {"detail": {"nodes": {"b": 2.2, "c": 3.0}}}]
+    rows = scale.growing_models(low, high)
+    assert [r["model"] for r in rows] == ["a", "c", "b"]  # slowest at the long history first, hooks left out
+    assert rows[0]["ratio"] == 4.0 and rows[1]["short_s"] is None and rows[1]["ratio"] is None
+    assert abs(rows[2]["ratio"] - 1.1) < 1e-9

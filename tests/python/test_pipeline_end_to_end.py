@@ -32,8 +32,11 @@ BASE_ARGS = ["--users", "1500", "--days", str(DAYS), "--start-date", START.isofo
 # Window edges are aligned to the generator's flush interval (60 min). The middle
 # chunks cut days in two so late events for already-built days arrive in later runs.
 CHUNK_EDGES = ["2026-03-04T00:00Z", "2026-03-06T13:00Z", "2026-03-07T02:00Z", "2026-03-10T19:00Z"]
-# A short kept history exercises the pruning and the bootstrap path of the status model.
-SHORT_HISTORY_VARS = "{engagement__status_history_days: 9}"
+# A short kept history exercises the pruning and the bootstrap path of the status model;
+# a short churn outcome window gives int_churn_risk_outcomes evaluable days within 12 days.
+SHORT_HISTORY_VARS = "{engagement__status_history_days: 9, engagement__churn_outcome_days: 3}"
+# The seed's check that the churn model was fitted for the evaluated outcome window (14 days).
+SHORT_OUTCOME_EXCLUDE = ("--exclude", "accepted_values_churn_model_training_outcome_days*")
 
 MARTS = {
     # model -> columns identifying a row (used to make diffs readable)
@@ -45,7 +48,17 @@ MARTS = {
     "dim_user": ["user_id"],
     "stg_landing__users": ["user_id"],
     "dim_media": ["media_id"],
+    # Day-grain analysis models (incremental from analysis_rebuild_from, pruned like the status).
+    "int_user_qoe_windowed": ["activity_date", "user_id"],
+    "int_user_churn_features": ["activity_date", "user_id"],
+    "fct_user_churn_risk": ["activity_date", "user_id"],
+    "int_churn_risk_outcomes": ["activity_date", "user_id"],
+    "int_user_segments_daily": ["activity_date", "user_id"],
 }
+# Models that keep only the status history's days on incremental runs (a full refresh builds every day).
+BUILD_WATERMARK_MODELS = {"int_user_qoe_windowed", "int_user_churn_features", "fct_user_churn_risk",
+                          "int_churn_risk_outcomes", "int_user_segments_daily"}
+STATUS_HISTORY_MODELS = {"dim_daily_user_status", *BUILD_WATERMARK_MODELS}
 
 
 def _generate(out: Path, faults: str, window: tuple[str | None, str | None] = (None, None)) -> None:
@@ -75,15 +88,20 @@ def _build(landing: Path, warehouse: Path, *extra: str, dbt_vars: str | None = N
 
 
 def _differences(left: Path, right: Path, model: str, where: str = "true") -> tuple[int, int, int]:
-    """Rows only in left, only in right (both filtered by ``where``), and the row count of left."""
+    """Rows only in left, only in right (both filtered by ``where``), and the row count of left.
+
+    A day-grain analysis model's last_ingest_batch_id is the batch of the run that built the
+    row (a full refresh stamps every row with the newest): compared apart, not here."""
+    columns = "* exclude (last_ingest_batch_id)" if model in BUILD_WATERMARK_MODELS else "*"
     with duckdb.connect(str(left), read_only=True) as con:
         con.execute(f"attach '{right}' as other (read_only)")
         only_left = con.execute(
-            f"select count(*) from (select * from main.{model} where {where}"
-            f" except all select * from other.main.{model})"
+            f"select count(*) from (select {columns} from main.{model} where {where}"
+            f" except all select {columns} from other.main.{model})"
         ).fetchall()[0][0]
         only_right = con.execute(
-            f"select count(*) from (select * from other.main.{model} except all select * from main.{model})"
+            f"select count(*) from (select {columns} from other.main.{model}"
+            f" except all select {columns} from main.{model})"
         ).fetchall()[0][0]
         rows = con.execute(f"select count(*) from main.{model}").fetchall()[0][0]
     return only_left, only_right, rows
@@ -102,12 +120,12 @@ def chunked_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
         _generate(landing, "default", (arrived_from, arrived_until))
         last = number == len(edges) - 2
         # Intermediate runs only build; the last one also runs every data test.
-        _build(landing, incremental, dbt_vars=SHORT_HISTORY_VARS, with_tests=last)
+        _build(landing, incremental, *SHORT_OUTCOME_EXCLUDE, dbt_vars=SHORT_HISTORY_VARS, with_tests=last)
         with duckdb.connect(str(incremental), read_only=True) as con:
             profile_versions |= set(con.execute("select user_id, cast(updated_at as varchar) from stg_landing__users").fetchall())
     # What users_snapshot must hold: every profile stg_landing__users showed after some run.
     (incremental.parent / "profile_versions.json").write_text(json.dumps(sorted(profile_versions)))
-    _build(landing, full, "--full-refresh", dbt_vars=SHORT_HISTORY_VARS)
+    _build(landing, full, "--full-refresh", *SHORT_OUTCOME_EXCLUDE, dbt_vars=SHORT_HISTORY_VARS)
     return landing, incremental, full
 
 
@@ -148,7 +166,7 @@ def test_users_snapshot_keeps_every_profile_version_the_runs_showed(chunked_and_
 def test_chunked_incremental_equals_full_refresh(chunked_and_full: tuple[Path, Path, Path], model: str) -> None:
     _, incremental, full = chunked_and_full
     where = "true"
-    if model == "dim_daily_user_status":
+    if model in STATUS_HISTORY_MODELS:
         # A full refresh builds every day; incremental runs keep the last 9 (see below).
         with duckdb.connect(str(incremental), read_only=True) as con:
             first_kept = con.execute("select min(activity_date) from dim_daily_user_status").fetchone()[0]
@@ -174,14 +192,35 @@ def test_rollup_keeps_days_beyond_the_status_history(chunked_and_full: tuple[Pat
     assert len(kept) > status_days == 9
 
 
+@pytest.mark.parametrize("model", sorted(BUILD_WATERMARK_MODELS))
+def test_analysis_watermark_is_the_newest_batch_and_days_were_not_all_rebuilt(
+        chunked_and_full: tuple[Path, Path, Path], model: str) -> None:
+    """After the last run the newest stamp is the newest batch, and older days kept the stamp of an
+    earlier run: the last run rebuilt only some days (so the comparison above tests incrementality)."""
+    _, incremental, _ = chunked_and_full
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        newest = con.execute("select max(last_ingest_batch_id) from fct_daily_activity").fetchone()[0]
+        stamps = con.execute(f"select min(last_ingest_batch_id), max(last_ingest_batch_id) from {model}").fetchone()
+    assert stamps[1] == newest
+    if model != "int_churn_risk_outcomes":  # its days all lie within the outcome window of the late events
+        assert stamps[0] < newest, f"{model}: every day was rebuilt by the last run"
+
+
 def test_status_history_is_pruned_to_the_configured_days(chunked_and_full: tuple[Path, Path, Path]) -> None:
     _, incremental, _ = chunked_and_full
     with duckdb.connect(str(incremental), read_only=True) as con:
         days = con.execute("select count(distinct activity_date) from dim_daily_user_status").fetchall()[0][0]
+        first_kept = con.execute("select min(activity_date) from dim_daily_user_status").fetchone()[0]
+        analysis_first = {model: con.execute(f"select min(activity_date) from {model}").fetchone()[0]
+                          for model in sorted(STATUS_HISTORY_MODELS - {"dim_daily_user_status"})}
     assert days == 9
+    # The analysis models follow the status's pruning (outcomes start later: D + N must be observed).
+    assert all(first is not None and first >= first_kept for first in analysis_first.values()), analysis_first
+    assert analysis_first["int_user_churn_features"] == first_kept
 
 
-@pytest.mark.parametrize("model", sorted(set(MARTS) - {"fct_view_events"}))
+# int_churn_risk_outcomes is empty here: 12 days hold no 14-day outcome window.
+@pytest.mark.parametrize("model", sorted(set(MARTS) - {"fct_view_events", "int_churn_risk_outcomes"}))
 def test_faults_do_not_change_any_metric(faults_default_and_none: tuple[Path, Path, Path], model: str) -> None:
     _, with_faults, without_faults = faults_default_and_none
     only_faulty, only_clean, rows = _differences(with_faults, without_faults, model)

@@ -1,3 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=rebuilt_days_strategy(),
+        partition_by=date_partition('activity_date'),
+        pre_hook=[
+            "{{ delete_rebuilt_days(analysis_rebuild_from(var('engagement__churn_outcome_days'), profile_changes=true)) }}",
+        ],
+        post_hook=["{{ prune_to_status_history() }}"],
+    )
+}}
+
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+-- depends_on: {{ ref('int_user_attribute_history') }}
+
 {#
     One row per held-out scored user-day of fct_user_churn_risk: the model's probability and
     decile beside two one-line baselines computed here the same way (recency: days since the
@@ -14,11 +29,16 @@
     (another seed, seeds/churn_model_training.csv: generator_seed), so no user or outcome
     the fit saw is scored here; engagement-churn-validation refuses a warehouse whose
     landing manifest has the training seed.
+
+    Incremental: day D reads activity up to D+N, so an activity change on day X rebuilds
+    from X-N, and days after the newest stored one that became evaluable are added
+    (analysis_rebuild_from with days_after = N); each rebuilt day is whole, for every user.
 #}
 
 {%- set outcome_days = var('engagement__churn_outcome_days') %}
 {%- set incomplete_days = var('engagement__retention_incomplete_days') %}
 {%- set use_truth = var('engagement__churn_evaluate_against_truth') %}
+{%- set rebuild_from = analysis_rebuild_from(outcome_days, profile_changes=true) %}
 
 with
 
@@ -47,6 +67,8 @@ observed_until as (
     select
         cast({{ dbt.dateadd('day', -incomplete_days, 'max(activity_date)') }} as date) as last_complete_date
     from daily_activity
+    {#- The newest day is on or after any rebuilt day: the filter only prunes. #}
+    where {{ rebuilt_days_filter('activity_date', rebuild_from) }}
 
 ),
 
@@ -61,7 +83,9 @@ scored_users as (
         churn_risk.days_active_l28
     from churn_risk
     cross join observed_until
-    where churn_risk.activity_date + {{ outcome_days }} <= observed_until.last_complete_date
+    where
+        churn_risk.activity_date + {{ outcome_days }} <= observed_until.last_complete_date
+        and {{ rebuilt_days_filter('churn_risk.activity_date', rebuild_from) }}
 
 ),
 
@@ -90,7 +114,7 @@ active_days as (
         user_id,
         activity_date
     from daily_activity
-    where is_active
+    where is_active and {{ rebuilt_days_filter('activity_date', rebuild_from) }}
 
 ),
 
@@ -129,7 +153,8 @@ final as (
         end as has_churned_truth
         {%- else -%}
         cast(null as boolean) as has_churned_truth
-        {%- endif %}
+        {%- endif %},
+        cast({{ newest_ingest_batch() }} as bigint) as last_ingest_batch_id
     from baselines
     inner join observed_outcomes
         on

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=rebuilt_days_strategy(),
+        partition_by=date_partition('activity_date'),
+        pre_hook=["{{ delete_rebuilt_days(analysis_rebuild_from(profile_changes=true)) }}"],
+        post_hook=["{{ prune_to_status_history() }}"],
+    )
+}}
+
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+
 {#
     One row per (activity_date, user_id) for users monthly-active on activity_date: the
     signals behind a churn risk, as measures, as boolean reasons a retention manager reads,
@@ -7,6 +19,10 @@
     Windows, for scoring day D and B = engagement__churn_baseline_weeks (3):
     last 7 days = D-6..D; prior week = D-13..D-7; baseline = the B weeks before the last
     7 days, D-(7B+6)..D-7 (D-27..D-7).
+
+    Incremental: every day from analysis_rebuild_from on (profile changes included: a plan
+    change counts from its day) is rebuilt for every user, reading daily activity from
+    7B + 6 days before it.
 #}
 
 {%- set baseline_weeks = var('engagement__churn_baseline_weeks') -%}
@@ -21,6 +37,7 @@
 {%- set rebuffer_multiplier = var('engagement__churn_rebuffer_ratio_multiplier') -%}
 {%- set startup_multiplier = var('engagement__churn_startup_p90_multiplier') -%}
 {%- set new_user_days = var('engagement__churn_new_user_days') -%}
+{%- set rebuild_from = analysis_rebuild_from(profile_changes=true) -%}
 {%- if baseline_days + 7 > var('engagement__status_bitmask_days') -%}
     {{ exceptions.raise_compiler_error(
         "engagement__churn_baseline_weeks: 7 x (weeks + 1) must fit in engagement__status_bitmask_days"
@@ -41,9 +58,18 @@ daily_activity as (
 
 ),
 
+daily_activity_in_reach as (
+
+    {# The rows the scored days' windows reach (data_start reads every day's first date). #}
+    select * from daily_activity
+    where {{ rebuilt_days_filter('activity_date', rebuild_from, baseline_days + 6) }}
+
+),
+
 user_qoe as (
 
     select * from {{ ref('int_user_qoe_windowed') }}
+    where {{ rebuilt_days_filter('activity_date', rebuild_from) }}
 
 ),
 
@@ -109,7 +135,9 @@ monthly_active_users as (
             as is_lookback_complete
     from user_status
     cross join data_start
-    where user_status.is_monthly_active
+    where
+        user_status.is_monthly_active
+        and {{ rebuilt_days_filter('user_status.activity_date', rebuild_from) }}
 
 ),
 
@@ -120,42 +148,43 @@ activity_windows as (
         monthly_active_users.user_id,
         coalesce(sum(
             case
-                when daily_activity.activity_date > monthly_active_users.activity_date - 7
-                    then daily_activity.time_spent_seconds
+                when daily_activity_in_reach.activity_date > monthly_active_users.activity_date - 7
+                    then daily_activity_in_reach.time_spent_seconds
             end
         ), 0) as time_spent_seconds_l7,
         coalesce(sum(
             case
                 when
-                    daily_activity.activity_date <= monthly_active_users.activity_date - 7
-                    and daily_activity.activity_date > monthly_active_users.activity_date - 14
-                    then daily_activity.time_spent_seconds
+                    daily_activity_in_reach.activity_date <= monthly_active_users.activity_date - 7
+                    and daily_activity_in_reach.activity_date > monthly_active_users.activity_date - 14
+                    then daily_activity_in_reach.time_spent_seconds
             end
         ), 0) as time_spent_seconds_prior_week,
         coalesce(sum(
             case
-                when daily_activity.activity_date <= monthly_active_users.activity_date - 7
-                    then daily_activity.time_spent_seconds
+                when daily_activity_in_reach.activity_date <= monthly_active_users.activity_date - 7
+                    then daily_activity_in_reach.time_spent_seconds
             end
         ), 0) as time_spent_seconds_baseline,
         coalesce(sum(
             case
-                when daily_activity.activity_date > monthly_active_users.activity_date - 7
-                    then daily_activity.sessions
+                when daily_activity_in_reach.activity_date > monthly_active_users.activity_date - 7
+                    then daily_activity_in_reach.sessions
             end
         ), 0) as sessions_l7,
         coalesce(sum(
             case
-                when daily_activity.activity_date <= monthly_active_users.activity_date - 7
-                    then daily_activity.sessions
+                when daily_activity_in_reach.activity_date <= monthly_active_users.activity_date - 7
+                    then daily_activity_in_reach.sessions
             end
         ), 0) as sessions_baseline
     from monthly_active_users
-    left join daily_activity
+    left join daily_activity_in_reach
         on
-            monthly_active_users.user_id = daily_activity.user_id
-            and monthly_active_users.activity_date >= daily_activity.activity_date
-            and monthly_active_users.activity_date - {{ baseline_days + 7 }} < daily_activity.activity_date
+            monthly_active_users.user_id = daily_activity_in_reach.user_id
+            and monthly_active_users.activity_date >= daily_activity_in_reach.activity_date
+            and monthly_active_users.activity_date - {{ baseline_days + 7 }}
+            < daily_activity_in_reach.activity_date
     group by 1, 2
 
 ),
@@ -297,7 +326,8 @@ features as (
             as feature_watch_time_trend,
         plan_changes_l28 as feature_plan_changes_l28,
         case when has_downgraded_l28 then 1 else 0 end as feature_has_downgraded_l28,
-        case when has_poor_qoe then 1 else 0 end as feature_has_poor_qoe
+        case when has_poor_qoe then 1 else 0 end as feature_has_poor_qoe,
+        cast({{ newest_ingest_batch() }} as bigint) as last_ingest_batch_id
     from reasons
 
 )

@@ -1,11 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=rebuilt_days_strategy(),
+        partition_by=date_partition('activity_date'),
+        pre_hook=["{{ delete_rebuilt_days(analysis_rebuild_from()) }}"],
+        post_hook=["{{ prune_to_status_history() }}"],
+    )
+}}
+
+-- depends_on: {{ ref('fct_daily_activity') }}
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+
 {#
     Quality of experience of each user's playbacks over the engagement__churn_qoe_window_days
     (default 14) days ending each day of dim_daily_user_status, beside the service-wide norm
     over the same days (all users, all client platforms). Feeds the has_poor_qoe reason of
     fct_user_churn_risk; kept apart so the ratio and percentile maths can be unit-tested.
+    Incremental: every day from analysis_rebuild_from on is rebuilt for every user (the
+    norm is over all users), reading playbacks from window_days - 1 days before it.
 #}
 
 {%- set window_days = var('engagement__churn_qoe_window_days') %}
+{%- set rebuild_from = analysis_rebuild_from() %}
 
 with
 
@@ -25,6 +41,7 @@ scoring_days as (
 
     select distinct activity_date
     from user_status
+    where {{ rebuilt_days_filter('activity_date', rebuild_from) }}
 
 ),
 
@@ -38,7 +55,10 @@ playbacks as (
         startup_ms,
         coalesce(rebuffer_ms, 0) as rebuffer_ms
     from view_events
-    where event_type = 'playback' and duration_seconds > 0
+    where
+        event_type = 'playback'
+        and duration_seconds > 0
+        and {{ rebuilt_days_filter('activity_date', rebuild_from, window_days - 1) }}
 
 ),
 
@@ -95,7 +115,8 @@ final as (
         user_quality.rebuffer_ratio,
         user_quality.startup_p90_ms,
         service_norm.norm_rebuffer_ratio,
-        service_norm.norm_startup_p90_ms
+        service_norm.norm_startup_p90_ms,
+        cast({{ newest_ingest_batch() }} as bigint) as last_ingest_batch_id
     from user_quality
     inner join service_norm
         on user_quality.activity_date = service_norm.activity_date

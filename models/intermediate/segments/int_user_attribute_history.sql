@@ -67,7 +67,8 @@ versions as (
         age,
         sign_up_date,
         sign_up_country_code,
-        ingested_at
+        ingested_at,
+        ingest_batch_id
     from changes_ranked
     where duplicate_rank = 1
 
@@ -89,7 +90,8 @@ final as (
         age,
         sign_up_date,
         sign_up_country_code,
-        ingested_at
+        ingested_at,
+        ingest_batch_id
     from versions
 
 )

@@ -1,4 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=rebuilt_days_strategy(),
+        partition_by=date_partition('activity_date'),
+        pre_hook=[
+            "{{ delete_rebuilt_days(analysis_rebuild_from(profile_changes=true), profile_changed_users()) }}",
+        ],
+        post_hook=["{{ prune_to_status_history() }}"],
+    )
+}}
+
 -- depends_on: {{ ref('fct_privacy_erasures') }} (runs after the erasure of lines and snapshot versions)
+-- depends_on: {{ ref('fct_daily_activity') }}
 
 {#
     One row per user and UTC day of dim_daily_user_status: the user's activity flags and
@@ -10,7 +23,23 @@
     value the profile had at the end of D, so a change during D counts from D on. Days no
     version covers (before the user's first change record, normally the sign-up) fall back
     to the sign-up country for country/region and to the current profile for plan and age.
+
+    Incremental: every day from analysis_rebuild_from on (profile versions included) for
+    every user, and every kept day of the users whose current profile changed
+    (profile_changed_users: the "as of now" columns). On plain Parquet a changed user's
+    older days are whole partitions, so those days are rebuilt for every user.
 #}
+
+{%- set rebuild_from = analysis_rebuild_from(profile_changes=true) %}
+{%- if not is_incremental() %}
+{%- set or_changed_users = '' %}
+{%- elif incremental_overwrites() %}
+{%- set or_changed_users = ' or activity_date in (select changed_days.activity_date from '
+        ~ ref('dim_daily_user_status') ~ ' as changed_days where changed_days.user_id in ('
+        ~ profile_changed_users() ~ '))' %}
+{%- else %}
+{%- set or_changed_users = ' or user_id in (' ~ profile_changed_users() ~ ')' %}
+{%- endif %}
 
 with
 
@@ -49,6 +78,7 @@ user_days as (
         is_monthly_active,
         daily_status
     from user_status
+    where {{ rebuilt_days_filter('activity_date', rebuild_from) }}{{ or_changed_users }}
 
 ),
 
@@ -149,7 +179,8 @@ final as (
             'unknown'
         ) as signup_cohort,
         attributes_as_of_day.days_since_signup,
-        {{ tenure_band('attributes_as_of_day.days_since_signup') }} as tenure_band
+        {{ tenure_band('attributes_as_of_day.days_since_signup') }} as tenure_band,
+        cast({{ newest_ingest_batch() }} as bigint) as last_ingest_batch_id
     from attributes_as_of_day
     left join countries
         on attributes_as_of_day.country_as_of_day = countries.country_code

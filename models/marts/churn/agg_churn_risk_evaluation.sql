@@ -40,14 +40,47 @@ long_scores as (
 
 ),
 
-ranked as (
+score_counts as (
+
+    {# One row per distinct score: tied rows share one average rank, so ranking the distinct
+       scores is enough (a baseline score has a few dozen values, not one per user-day). #}
+    select
+        scorer,
+        outcome,
+        score,
+        count(*) as user_days,
+        count(case when has_churned then 1 end) as churned_user_days
+    from long_scores
+    group by 1, 2, 3
+
+),
+
+score_ranks as (
+
+    {# The average rank of a tie = the rows below it + (its size + 1) / 2, 1-based, as
+       rank() + (ties - 1) / 2 over the rows; whole and half numbers, exact as doubles. #}
+    select
+        scorer,
+        outcome,
+        churned_user_days,
+        cast(coalesce(sum(user_days) over (
+            partition by scorer, outcome
+            order by score
+            rows between unbounded preceding and 1 preceding
+        ), 0) as double)
+        + cast(user_days + 1 as double) / 2 as average_rank
+    from score_counts
+
+),
+
+rank_sums as (
 
     select
-        *,
-        {# Doubles (exact: whole and half numbers): 1.0 * n or n / 2.0 would be a DECIMAL on Spark. #}
-        cast(rank() over (partition by scorer, outcome order by score) as double)
-        + cast(count(*) over (partition by scorer, outcome, score) - 1 as double) / 2 as average_rank
-    from long_scores
+        scorer,
+        outcome,
+        sum(churned_user_days * average_rank) as churned_rank_sum
+    from score_ranks
+    group by 1, 2
 
 ),
 
@@ -62,10 +95,22 @@ pooled as (
         count(*) as scored_user_days,
         count(case when has_churned then 1 end) as churned_user_days,
         count(case when score_decile = 1 then 1 end) as top_decile_user_days,
-        count(case when score_decile = 1 and has_churned then 1 end) as top_decile_churned_user_days,
-        sum(case when has_churned then average_rank else 0 end) as churned_rank_sum
-    from ranked
+        count(case when score_decile = 1 and has_churned then 1 end) as top_decile_churned_user_days
+    from long_scores
     group by 1, 2
+
+),
+
+pooled_with_rank_sums as (
+
+    select
+        pooled.*,
+        rank_sums.churned_rank_sum
+    from pooled
+    inner join rank_sums
+        on
+            pooled.scorer = rank_sums.scorer
+            and pooled.outcome = rank_sums.outcome
 
 ),
 
@@ -90,7 +135,7 @@ final as (
         / nullif(cast(churned_user_days as double) / scored_user_days, 0) as top_decile_lift,
         (churned_rank_sum - cast(churned_user_days * (churned_user_days + 1) as double) / 2)
         / nullif(cast(churned_user_days as double) * (scored_user_days - churned_user_days), 0) as auc
-    from pooled
+    from pooled_with_rank_sums
 
 )
 

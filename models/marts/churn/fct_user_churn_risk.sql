@@ -1,3 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=rebuilt_days_strategy(),
+        partition_by=date_partition('activity_date'),
+        pre_hook=["{{ delete_rebuilt_days(analysis_rebuild_from(profile_changes=true)) }}"],
+        post_hook=["{{ prune_to_status_history() }}"],
+    )
+}}
+
+-- depends_on: {{ ref('fct_daily_activity') }}
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+-- depends_on: {{ ref('int_user_attribute_history') }}
+
 {#
     One row per (activity_date, user_id) for users monthly-active on activity_date: the
     churn model's probability that the user is not active on any of the next
@@ -6,13 +20,18 @@
     1 / (1 + exp(-(intercept + sum of coefficient x feature))), with the coefficients of
     seeds/churn_model_coefficients.csv (fitted by engagement-churn-fit, scikit-learn) over
     the features of int_user_churn_features (macro churn_model_features).
+    Incremental: the days int_user_churn_features rebuilt (analysis_rebuild_from, same
+    inputs) are rescored for every user, so each day's ranks and deciles are whole.
 #}
+
+{%- set rebuild_from = analysis_rebuild_from(profile_changes=true) %}
 
 with
 
 churn_features as (
 
     select * from {{ ref('int_user_churn_features') }}
+    where {{ rebuilt_days_filter('activity_date', rebuild_from) }}
 
 ),
 
@@ -173,7 +192,8 @@ final as (
         startup_p90_ms,
         norm_rebuffer_ratio,
         norm_startup_p90_ms,
-        is_lookback_complete
+        is_lookback_complete,
+        last_ingest_batch_id
     from explained
 
 )

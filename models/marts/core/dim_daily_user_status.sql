@@ -3,11 +3,7 @@
         materialized='incremental',
         incremental_strategy=rebuilt_days_strategy(),
         partition_by=date_partition('activity_date'),
-        post_hook=[
-            "{% if is_incremental() and supports_row_deletes() %}delete from {{ this }} where activity_date <= date '"
-            ~ "{{ get_max_value(ref('fct_daily_activity'), 'activity_date') }}' - "
-            ~ var('engagement__status_history_days') ~ "{% endif %}",
-        ],
+        post_hook=["{{ prune_to_status_history() }}"],
         pre_hook=[
             "{{ erase_tombstoned_users(ref('stg_landing__user_tombstones'), 'activity_last_ingest_batch_id') }}",
             "{% if is_incremental() and not incremental_overwrites() %}{{ status_delete_rebuilt_rows() }}{% endif %}",

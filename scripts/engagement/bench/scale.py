@@ -189,6 +189,7 @@ class Pipeline:
         nodes = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in results}
         measured.model_s = sum(nodes.values())
         measured.detail["slowest_nodes"] = dict(sorted(nodes.items(), key=lambda kv: -kv[1])[:5])
+        measured.detail["nodes"] = nodes  # every node's seconds: per-model ratios across history lengths
         return measured
 
     def build_phases(self) -> list[Measured]:
@@ -461,6 +462,17 @@ def scale_day(args: argparse.Namespace, preset: Preset, root: Path) -> dict[str,
     return report
 
 
+def growing_models(low: list[dict[str, Any]], high: list[dict[str, Any]], top: int = 8) -> list[dict[str, Any]]:
+    """The models slowest at the longest history, with their seconds at the shortest and the ratio."""
+    def seconds(phases: list[dict[str, Any]]) -> dict[str, float]:
+        return {node: s for p in phases for node, s in p.get("detail", {}).get("nodes", {}).items()}
+    short, long = seconds(low), seconds(high)
+    rows = [{"model": node, "short_s": short.get(node), "long_s": s,
+             "ratio": s / short[node] if short.get(node) else None}
+            for node, s in long.items() if not node.startswith("streaming_engagement-on-run")]
+    return sorted(rows, key=lambda r: -r["long_s"])[:top]
+
+
 def history_sweep(args: argparse.Namespace, preset: Preset, root: Path) -> dict[str, Any]:
     """The incremental day at each history length, then the MAU comparisons on the longest one."""
     shutil.rmtree(root, ignore_errors=True)
@@ -486,6 +498,7 @@ def history_sweep(args: argparse.Namespace, preset: Preset, root: Path) -> dict[
         "ratio_label": f"day{histories[-1]}/day{histories[0]}",
         "ratio_model_s": high["model_s"] / low["model_s"], "ratio_cpu_s": high["cpu_s"] / low["cpu_s"],
         "ratio_wall_s": high["wall_s"] / low["wall_s"],
+        "growing_models": growing_models(low["phases"], high["phases"]),
     }
     facts = export_facts(pipeline.warehouse, root / "exported")
     report["sizes"] = size_report(landing, pipeline.warehouse, facts)
@@ -524,6 +537,10 @@ def render(report: dict[str, Any]) -> str:
                        f"{d['peak_rss_mib']:>10.0f}")
         out.append(f"  ratio {h['ratio_label']}: model s {h['ratio_model_s']:.2f}, cpu s {h['ratio_cpu_s']:.2f}, "
                    f"wall s {h['ratio_wall_s']:.2f}")
+        if h.get("growing_models"):
+            out.append(f"  slowest models at the longest history ({h['ratio_label']} of each):")
+            out += [f"    {r['model']:<40}{r['short_s'] or 0:>7.2f} ->{r['long_s']:>7.2f} s"
+                    + (f"  {r['ratio']:.2f}x" if r["ratio"] else "") for r in h["growing_models"]]
         last = list(h["days"].values())[-1]
         out.append("  phases of the longest history:")
         out += _phase_table(last["phases"])
