@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -34,10 +35,11 @@ BASE_ARGS = ["--users", "1500", "--days", str(DAYS), "--start-date", START.isofo
 CHUNK_EDGES = ["2026-03-04T00:00Z", "2026-03-06T13:00Z", "2026-03-07T02:00Z", "2026-03-10T19:00Z"]
 # A short kept history exercises the pruning and the bootstrap path of the status model; a
 # short viewing window makes fct_viewing_sessions drop the days that leave it between runs.
-SHORT_HISTORY_VARS = "{engagement__status_history_days: 9, engagement__viewing_history_days: 6}"
+SHORT_HISTORY_VARS = "{engagement__status_history_days: 9, engagement__viewing_history_days: 9}"
 # Landed with the last chunk: a late event of a session built on 03-10 (by the run before),
-# starting the evening before, so the session moves to 03-09, the first day of the final
-# 6-day viewing window (the newest activity day is 03-14: sessions that cross midnight).
+# starting the evening before, so the session moves to 03-09. The final 9-day viewing window
+# starts on 03-06 (the newest activity day is 03-14: sessions that cross midnight), before
+# every event of that chunk (72 h late at most), so the run recomputes only touched sessions.
 LATE_EVENT_ID = "e2e-late-event-moves-session"
 LATE_EVENT_START = datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc)
 LATE_EVENT_PARTITION = "view_events/ingest_date=2026-03-10/ingest_hour=19"
@@ -202,7 +204,8 @@ def test_chunked_incremental_equals_full_refresh(chunked_and_full: tuple[Path, P
 
 def test_a_late_event_moves_a_built_session_to_an_earlier_day(chunked_and_full: tuple[Path, Path, Path]) -> None:
     """The late event of the last chunk moved a session built on 03-10 to 03-09 in both builds (the
-    comparison above checks every column), and the sessions before the 6-day window are gone."""
+    comparison above checks every column); the sessions before the 9-day window are gone; and the
+    last run read only the touched sessions' events, from a literal day after the window's start."""
     _, incremental, full = chunked_and_full
     moved = (incremental.parent / "moved_session.txt").read_text()
     for warehouse in (incremental, full):
@@ -212,7 +215,11 @@ def test_a_late_event_moves_a_built_session_to_an_earlier_day(chunked_and_full: 
             ).fetchall()
             first_day = con.execute("select min(session_date) from fct_viewing_sessions").fetchone()[0]
         assert [(day, at.astimezone(timezone.utc)) for day, at in rows] == [(date(2026, 3, 9), LATE_EVENT_START)]
-        assert first_day == date(2026, 3, 9)
+        assert first_day == date(2026, 3, 6)
+    compiled = next((incremental.parent / "target" / "compiled").rglob("fct_viewing_sessions.sql")).read_text()
+    read_from = re.search(r"where\s+activity_date >= date '([0-9-]+)'", compiled)
+    assert read_from and date.fromisoformat(read_from.group(1)) > date(2026, 3, 5), compiled[:2000]
+    assert ") as touched_sessions" in compiled
 
 
 def test_rollup_keeps_days_beyond_the_status_history(chunked_and_full: tuple[Path, Path, Path]) -> None:

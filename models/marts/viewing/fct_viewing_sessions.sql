@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=upsert_strategy(),
+        partition_by=date_partition('session_date'),
+        unique_key='session_id',
+        pre_hook=[
+            "{{ viewing_sessions_erase_sessions_without_events(ref('fct_view_events'), ref('fct_privacy_erasures')) }}",
+            "{{ viewing_sessions_drop_days(ref('fct_view_events'), ref('int_viewing_history_window')) }}",
+        ],
+        post_hook=[
+            "{{ viewing_sessions_prune_window(ref('int_viewing_history_window')) }}",
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+
 {#
     One row per viewing session (session_id) that started within the last
     `engagement__viewing_history_days` days of data (ending on the newest activity_date).
@@ -5,7 +23,21 @@
     edge is never cut in half; sessions are kept by their own start date.
     Binge rule (exact): at least `engagement__binge_min_episodes` (3) DISTINCT episode
     media_ids of ONE series_id among the session's playback events (previews never count).
+
+    Incremental (viewing_sessions_rebuild: every bound a compile-time literal, so DuckDB
+    prunes by zone map and no run reads the whole window): the sessions with events from
+    ingest batches newer than the stored last_ingest_batch_id are recomputed from all their
+    events (read from the earliest stored session_date of those sessions or the earliest new
+    event day, whichever is first) and replace their rows (delete+insert on session_id; merge
+    on Spark with a table format); a late event may move a session to an earlier day. On plain
+    Parquet every session of the days those sessions start on, before and after, is
+    recomputed and its session_date partition overwritten. The post-hook removes the sessions
+    that started before the window; a pre-hook deletes the sessions of users erased since the
+    last run (their events left fct_view_events; the suppression list is private to the
+    platform group, fct_privacy_erasures says when and from which day).
 #}
+
+{%- set rebuild = viewing_sessions_rebuild(ref('fct_view_events'), ref('int_viewing_history_window')) %}
 
 with
 
@@ -24,8 +56,18 @@ view_events as (
         platform,
         country,
         is_completed,
-        is_qualifying_playback
+        is_qualifying_playback,
+        ingest_batch_id
     from {{ ref('fct_view_events') }}
+    {%- if rebuild is not none and rebuild.read_from is none %}
+    where false
+    {%- elif rebuild is not none %}
+    where
+        activity_date >= date '{{ rebuild.read_from }}'
+        {%- if rebuild.also_read_day %}
+        or activity_date = date '{{ rebuild.also_read_day }}'
+        {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -49,12 +91,26 @@ history_window as (
 
 events_in_window as (
 
+    {%- if rebuild is none %}
     select view_events.*
     from view_events
     inner join history_window
         on
             view_events.activity_date
             >= cast({{ dbt.dateadd('day', -1, 'history_window.window_start_date') }} as date)
+    {%- elif rebuild.touched_only %}
+    {# Every event read of each session with new events, old and new: the session is recomputed whole. #}
+    select view_events.*
+    from view_events
+    inner join (
+        select distinct session_id
+        from view_events
+        where ingest_batch_id > {{ rebuild.watermark }}
+    ) as touched_sessions
+        on view_events.session_id = touched_sessions.session_id
+    {%- else %}
+    select * from view_events
+    {%- endif %}
 
 ),
 
@@ -120,7 +176,8 @@ session_totals as (
         count(distinct media_id) as distinct_media_count,
         count(
             distinct case when event_type = 'playback' and is_episode then media_id end
-        ) as distinct_episode_count
+        ) as distinct_episode_count,
+        max(ingest_batch_id) as last_ingest_batch_id
     from events_ordered
     group by 1
 
@@ -157,6 +214,7 @@ sessions_joined as (
         session_totals.completed_playback_count,
         session_totals.distinct_media_count,
         session_totals.distinct_episode_count,
+        session_totals.last_ingest_batch_id,
         coalesce(session_top_series.series_count, 0) as series_count,
         coalesce(session_top_series.max_episodes_of_one_series, 0) as max_episodes_of_one_series,
         session_top_series.binge_series_id,
@@ -203,10 +261,19 @@ final as (
         sessions_joined.qualifying_playback_count > 0 as is_active_session,
         sessions_joined.local_started_at,
         cast(extract(hour from sessions_joined.local_started_at) as integer) as local_start_hour,
-        {{ iso_weekday('sessions_joined.local_started_at') }} as local_start_weekday
+        {{ iso_weekday('sessions_joined.local_started_at') }} as local_start_weekday,
+        sessions_joined.last_ingest_batch_id
     from sessions_joined
+    {%- if rebuild is none %}
     inner join history_window
         on cast(sessions_joined.started_at as date) >= history_window.window_start_date
+    {%- elif rebuild.keep_days is not none %}
+    where cast(sessions_joined.started_at as date) in (
+        {%- for day in rebuild.keep_days %}date '{{ day }}'{{ ", " if not loop.last }}{% endfor -%}
+    )
+    {%- elif rebuild.keep_from is not none %}
+    where cast(sessions_joined.started_at as date) >= date '{{ rebuild.keep_from }}'
+    {%- endif %}
 
 )
 
