@@ -62,11 +62,28 @@ view_events as (
     {%- if rebuild is not none and rebuild.read_from is none %}
     where false
     {%- elif rebuild is not none %}
-    where
-        activity_date >= date '{{ rebuild.read_from }}'
-        {%- if rebuild.also_read_day %}
-        or activity_date = date '{{ rebuild.also_read_day }}'
-        {%- endif %}
+    where activity_date >= date '{{ rebuild.read_from }}'
+    {%- if rebuild.also_read_day %}
+    {# A second scan, not an OR: each literal range prunes by zone map on its own. #}
+    union all
+    select
+        event_id,
+        session_id,
+        event_type,
+        user_id,
+        media_id,
+        start_timestamp,
+        end_timestamp,
+        activity_date,
+        duration_seconds,
+        platform,
+        country,
+        is_completed,
+        is_qualifying_playback,
+        ingest_batch_id
+    from {{ ref('fct_view_events') }}
+    where activity_date = date '{{ rebuild.also_read_day }}'
+    {%- endif %}
     {%- endif %}
 
 ),
@@ -229,51 +246,65 @@ sessions_joined as (
 
 ),
 
-final as (
+sessions_kept as (
 
-    select
-        sessions_joined.session_id,
-        sessions_joined.user_id,
-        sessions_joined.platform,
-        sessions_joined.country,
-        sessions_joined.time_zone,
-        cast(sessions_joined.started_at as date) as session_date,
-        sessions_joined.started_at,
-        sessions_joined.ended_at,
-        cast(
-            {{ dbt.datediff('sessions_joined.started_at', 'sessions_joined.ended_at', 'millisecond') }}
-            as double
-        ) / 1000.0 as duration_seconds,
-        sessions_joined.watch_seconds,
-        sessions_joined.view_count,
-        sessions_joined.playback_count,
-        sessions_joined.preview_count,
-        sessions_joined.qualifying_playback_count,
-        sessions_joined.completed_playback_count,
-        sessions_joined.distinct_media_count,
-        sessions_joined.distinct_episode_count,
-        sessions_joined.series_count,
-        sessions_joined.max_episodes_of_one_series,
-        sessions_joined.binge_series_id,
-        (
-            sessions_joined.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes') }}
-        ) as is_binge,
-        sessions_joined.qualifying_playback_count > 0 as is_active_session,
-        sessions_joined.local_started_at,
-        cast(extract(hour from sessions_joined.local_started_at) as integer) as local_start_hour,
-        {{ iso_weekday('sessions_joined.local_started_at') }} as local_start_weekday,
-        sessions_joined.last_ingest_batch_id
-    from sessions_joined
     {%- if rebuild is none %}
+    select sessions_joined.*
+    from sessions_joined
     inner join history_window
         on cast(sessions_joined.started_at as date) >= history_window.window_start_date
     {%- elif rebuild.keep_days is not none %}
-    where cast(sessions_joined.started_at as date) in (
+    {# Plain Parquet: whole session days, each partition overwritten with every session it holds. #}
+    select * from sessions_joined
+    where cast(started_at as date) in (
         {%- for day in rebuild.keep_days %}date '{{ day }}'{{ ", " if not loop.last }}{% endfor -%}
     )
     {%- elif rebuild.keep_from is not none %}
-    where cast(sessions_joined.started_at as date) >= date '{{ rebuild.keep_from }}'
+    select * from sessions_joined
+    where cast(started_at as date) >= date '{{ rebuild.keep_from }}'
+    {%- else %}
+    {# Rows replaced by session_id: a session that now starts before the window is written and then
+       deleted by the post-hook, so its stored row cannot stay behind. #}
+    select * from sessions_joined
     {%- endif %}
+
+),
+
+final as (
+
+    select
+        sessions_kept.session_id,
+        sessions_kept.user_id,
+        sessions_kept.platform,
+        sessions_kept.country,
+        sessions_kept.time_zone,
+        cast(sessions_kept.started_at as date) as session_date,
+        sessions_kept.started_at,
+        sessions_kept.ended_at,
+        cast(
+            {{ dbt.datediff('sessions_kept.started_at', 'sessions_kept.ended_at', 'millisecond') }}
+            as double
+        ) / 1000.0 as duration_seconds,
+        sessions_kept.watch_seconds,
+        sessions_kept.view_count,
+        sessions_kept.playback_count,
+        sessions_kept.preview_count,
+        sessions_kept.qualifying_playback_count,
+        sessions_kept.completed_playback_count,
+        sessions_kept.distinct_media_count,
+        sessions_kept.distinct_episode_count,
+        sessions_kept.series_count,
+        sessions_kept.max_episodes_of_one_series,
+        sessions_kept.binge_series_id,
+        (
+            sessions_kept.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes') }}
+        ) as is_binge,
+        sessions_kept.qualifying_playback_count > 0 as is_active_session,
+        sessions_kept.local_started_at,
+        cast(extract(hour from sessions_kept.local_started_at) as integer) as local_start_hour,
+        {{ iso_weekday('sessions_kept.local_started_at') }} as local_start_weekday,
+        sessions_kept.last_ingest_batch_id
+    from sessions_kept
 
 )
 
