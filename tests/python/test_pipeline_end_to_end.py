@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -32,11 +33,20 @@ BASE_ARGS = ["--users", "1500", "--days", str(DAYS), "--start-date", START.isofo
 # Window edges are aligned to the generator's flush interval (60 min). The middle
 # chunks cut days in two so late events for already-built days arrive in later runs.
 CHUNK_EDGES = ["2026-03-04T00:00Z", "2026-03-06T13:00Z", "2026-03-07T02:00Z", "2026-03-10T19:00Z"]
-# A short kept history exercises the pruning and the bootstrap path of the status model;
-# a short churn outcome window gives int_churn_risk_outcomes evaluable days within 12 days.
-SHORT_HISTORY_VARS = "{engagement__status_history_days: 9, engagement__churn_outcome_days: 3}"
+# A short kept history exercises the pruning and the bootstrap path of the status model; a
+# short viewing window makes fct_viewing_sessions drop the days that leave it between runs; a
+# short churn outcome window gives int_churn_risk_outcomes evaluable days within 12 days.
+SHORT_HISTORY_VARS = ("{engagement__status_history_days: 9, engagement__viewing_history_days: 9,"
+                      " engagement__churn_outcome_days: 3}")
 # The seed's check that the churn model was fitted for the evaluated outcome window (14 days).
 SHORT_OUTCOME_EXCLUDE = ("--exclude", "accepted_values_churn_model_training_outcome_days*")
+# Landed with the last chunk: a late event of a session built on 03-10 (by the run before),
+# starting the evening before, so the session moves to 03-09. The final 9-day viewing window
+# starts on 03-06 (the newest activity day is 03-14: sessions that cross midnight), before
+# every event of that chunk (72 h late at most), so the run recomputes only touched sessions.
+LATE_EVENT_ID = "e2e-late-event-moves-session"
+LATE_EVENT_START = datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc)
+LATE_EVENT_PARTITION = "view_events/ingest_date=2026-03-10/ingest_hour=19"
 
 MARTS = {
     # model -> columns identifying a row (used to make diffs readable)
@@ -48,6 +58,7 @@ MARTS = {
     "dim_user": ["user_id"],
     "stg_landing__users": ["user_id"],
     "dim_media": ["media_id"],
+    "fct_viewing_sessions": ["session_id"],
     # Day-grain analysis models (incremental from analysis_rebuild_from, pruned like the status).
     "int_user_qoe_windowed": ["activity_date", "user_id"],
     "int_user_churn_features": ["activity_date", "user_id"],
@@ -68,6 +79,35 @@ def _generate(out: Path, faults: str, window: tuple[str | None, str | None] = (N
     if window[1]:
         command += ["--arrived-until", window[1]]
     subprocess.run(command, check=True)
+
+
+def _land_late_event_moving_a_session(landing: Path, warehouse: Path) -> str:
+    """Land one valid playback of a session ``warehouse`` holds on 03-10, starting on 03-09
+    (before every event of the session), in an arrival partition of the next chunk; returns the session_id."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        session_id, user_id, media_id = con.execute(
+            """
+            select session_id, user_id, arg_min(media_id, start_timestamp)
+            from fct_view_events
+            group by session_id, user_id
+            having min(start_timestamp) >= timestamptz '2026-03-10 02:00:00+00'
+                and max(start_timestamp) < timestamptz '2026-03-10 12:00:00+00'
+            order by session_id
+            limit 1
+            """
+        ).fetchone()
+    template = json.loads(gzip.decompress(next((landing / "view_events").rglob("*.jsonl.gz")).read_bytes()).splitlines()[0])
+    started, ingested = LATE_EVENT_START, datetime(2026, 3, 10, 19, 2, tzinfo=timezone.utc)
+    record = {**template, "event_id": LATE_EVENT_ID, "session_id": session_id, "user_id": user_id,
+              "media_id": media_id, "event_type": "playback", "platform": "web",
+              "start_timestamp": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+              "end_timestamp": (started + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+              "position_start_seconds": 0, "position_end_seconds": 1200,
+              "ingested_at": ingested.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    path = landing / LATE_EVENT_PARTITION / "e2e-late-event.jsonl.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(json.dumps(record).encode() + b"\n", mtime=0))
+    return session_id
 
 
 SESSIONS = ParsedSessions()
@@ -119,6 +159,9 @@ def chunked_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     for number, (arrived_from, arrived_until) in enumerate(zip(edges, edges[1:])):
         _generate(landing, "default", (arrived_from, arrived_until))
         last = number == len(edges) - 2
+        if last:
+            moved_session = _land_late_event_moving_a_session(landing, incremental)
+            (incremental.parent / "moved_session.txt").write_text(moved_session)
         # Intermediate runs only build; the last one also runs every data test.
         _build(landing, incremental, *SHORT_OUTCOME_EXCLUDE, dbt_vars=SHORT_HISTORY_VARS, with_tests=last)
         with duckdb.connect(str(incremental), read_only=True) as con:
@@ -176,6 +219,26 @@ def test_chunked_incremental_equals_full_refresh(chunked_and_full: tuple[Path, P
     assert (only_incremental, only_full) == (0, 0), (
         f"{model}: {only_incremental} rows only in the incremental build, {only_full} only in the full refresh"
     )
+
+
+def test_a_late_event_moves_a_built_session_to_an_earlier_day(chunked_and_full: tuple[Path, Path, Path]) -> None:
+    """The late event of the last chunk moved a session built on 03-10 to 03-09 in both builds (the
+    comparison above checks every column); the sessions before the 9-day window are gone; and the
+    last run read only the touched sessions' events, from a literal day after the window's start."""
+    _, incremental, full = chunked_and_full
+    moved = (incremental.parent / "moved_session.txt").read_text()
+    for warehouse in (incremental, full):
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select session_date, started_at from fct_viewing_sessions where session_id = ?", [moved]
+            ).fetchall()
+            first_day = con.execute("select min(session_date) from fct_viewing_sessions").fetchone()[0]
+        assert [(day, at.astimezone(timezone.utc)) for day, at in rows] == [(date(2026, 3, 9), LATE_EVENT_START)]
+        assert first_day == date(2026, 3, 6)
+    compiled = next((incremental.parent / "target" / "compiled").rglob("fct_viewing_sessions.sql")).read_text()
+    read_from = re.search(r"where\s+activity_date >= date '([0-9-]+)'", compiled)
+    assert read_from and date.fromisoformat(read_from.group(1)) > date(2026, 3, 5), compiled[:2000]
+    assert ") as touched_sessions" in compiled
 
 
 def test_rollup_keeps_days_beyond_the_status_history(chunked_and_full: tuple[Path, Path, Path]) -> None:

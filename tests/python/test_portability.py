@@ -96,13 +96,16 @@ DAILY = ("fct_daily_activity", "fct_daily_platform_activity", "fct_active_user_f
 RENDERED_CONFIG = {
     "duckdb": {**{m: ("incremental", "delete+insert", None) for m in (*DAILY, "int_user_activity_states")},
                "dim_daily_user_status": ("incremental", "append", None),
+               "fct_viewing_sessions": ("incremental", "delete+insert", None),
                "int_user_activity_states_previous": ("view", None, None)},
     "parquet": {**{m: ("incremental", "insert_overwrite", "activity_date") for m in (*DAILY, "dim_daily_user_status")},
                 "int_user_activity_states": ("incremental", "insert_overwrite", None),
+                "fct_viewing_sessions": ("incremental", "insert_overwrite", "session_date"),
                 "int_user_activity_states_previous": ("table", None, None)},
     "delta": {**{m: ("incremental", "merge", "activity_date") for m in DAILY},
               "int_user_activity_states": ("incremental", "merge", None),
               "dim_daily_user_status": ("incremental", "append", "activity_date"),
+              "fct_viewing_sessions": ("incremental", "merge", "session_date"),
               "int_user_activity_states_previous": ("view", None, None)},
 }
 

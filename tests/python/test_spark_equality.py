@@ -54,6 +54,7 @@ INCREMENTAL_STATEMENTS = {
     "int_user_activity_states": "insert overwrite table engagement.int_user_activity_states select",
     "stg_landing__view_events": "insert into table engagement.stg_landing__view_events",
     "fct_view_events": "insert into table engagement.fct_view_events",
+    "fct_viewing_sessions": "insert overwrite table engagement.fct_viewing_sessions partition (session_date)",
 }
 PARTITIONED = ("fct_daily_activity", "fct_daily_platform_activity", "dim_daily_user_status", "fct_active_user_fast")
 APPENDED = ("stg_landing__view_events", "fct_view_events")

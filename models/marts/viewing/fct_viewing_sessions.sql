@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=upsert_strategy(),
+        partition_by=date_partition('session_date'),
+        unique_key='session_id',
+        pre_hook=[
+            "{{ viewing_sessions_erase_sessions_without_events(ref('fct_view_events'), ref('fct_privacy_erasures')) }}",
+            "{{ viewing_sessions_drop_days(ref('fct_view_events'), ref('int_viewing_history_window')) }}",
+        ],
+        post_hook=[
+            "{{ viewing_sessions_prune_window(ref('int_viewing_history_window')) }}",
+        ],
+    )
+}}
+
+-- depends_on: {{ ref('fct_privacy_erasures') }}
+
 {#
     One row per viewing session (session_id) that started within the last
     `engagement__viewing_history_days` days of data (ending on the newest activity_date).
@@ -5,7 +23,21 @@
     edge is never cut in half; sessions are kept by their own start date.
     Binge rule (exact): at least `engagement__binge_min_episodes` (3) DISTINCT episode
     media_ids of ONE series_id among the session's playback events (previews never count).
+
+    Incremental (viewing_sessions_rebuild: every bound a compile-time literal, so DuckDB
+    prunes by zone map and no run reads the whole window): the sessions with events from
+    ingest batches newer than the stored last_ingest_batch_id are recomputed from all their
+    events (read from the earliest stored session_date of those sessions or the earliest new
+    event day, whichever is first) and replace their rows (delete+insert on session_id; merge
+    on Spark with a table format); a late event may move a session to an earlier day. On plain
+    Parquet every session of the days those sessions start on, before and after, is
+    recomputed and its session_date partition overwritten. The post-hook removes the sessions
+    that started before the window; a pre-hook deletes the sessions of users erased since the
+    last run (their events left fct_view_events; the suppression list is private to the
+    platform group, fct_privacy_erasures says when and from which day).
 #}
+
+{%- set rebuild = viewing_sessions_rebuild(ref('fct_view_events'), ref('int_viewing_history_window')) %}
 
 with
 
@@ -24,8 +56,35 @@ view_events as (
         platform,
         country,
         is_completed,
-        is_qualifying_playback
+        is_qualifying_playback,
+        ingest_batch_id
     from {{ ref('fct_view_events') }}
+    {%- if rebuild is not none and rebuild.read_from is none %}
+    where false
+    {%- elif rebuild is not none %}
+    where activity_date >= date '{{ rebuild.read_from }}'
+    {%- if rebuild.also_read_day %}
+    {# A second scan, not an OR: each literal range prunes by zone map on its own. #}
+    union all
+    select
+        event_id,
+        session_id,
+        event_type,
+        user_id,
+        media_id,
+        start_timestamp,
+        end_timestamp,
+        activity_date,
+        duration_seconds,
+        platform,
+        country,
+        is_completed,
+        is_qualifying_playback,
+        ingest_batch_id
+    from {{ ref('fct_view_events') }}
+    where activity_date = date '{{ rebuild.also_read_day }}'
+    {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -49,12 +108,26 @@ history_window as (
 
 events_in_window as (
 
+    {%- if rebuild is none %}
     select view_events.*
     from view_events
     inner join history_window
         on
             view_events.activity_date
             >= cast({{ dbt.dateadd('day', -1, 'history_window.window_start_date') }} as date)
+    {%- elif rebuild.touched_only %}
+    {# Every event read of each session with new events, old and new: the session is recomputed whole. #}
+    select view_events.*
+    from view_events
+    inner join (
+        select distinct session_id
+        from view_events
+        where ingest_batch_id > {{ rebuild.watermark }}
+    ) as touched_sessions
+        on view_events.session_id = touched_sessions.session_id
+    {%- else %}
+    select * from view_events
+    {%- endif %}
 
 ),
 
@@ -120,7 +193,8 @@ session_totals as (
         count(distinct media_id) as distinct_media_count,
         count(
             distinct case when event_type = 'playback' and is_episode then media_id end
-        ) as distinct_episode_count
+        ) as distinct_episode_count,
+        max(ingest_batch_id) as last_ingest_batch_id
     from events_ordered
     group by 1
 
@@ -157,6 +231,7 @@ sessions_joined as (
         session_totals.completed_playback_count,
         session_totals.distinct_media_count,
         session_totals.distinct_episode_count,
+        session_totals.last_ingest_batch_id,
         coalesce(session_top_series.series_count, 0) as series_count,
         coalesce(session_top_series.max_episodes_of_one_series, 0) as max_episodes_of_one_series,
         session_top_series.binge_series_id,
@@ -171,42 +246,65 @@ sessions_joined as (
 
 ),
 
-final as (
+sessions_kept as (
 
-    select
-        sessions_joined.session_id,
-        sessions_joined.user_id,
-        sessions_joined.platform,
-        sessions_joined.country,
-        sessions_joined.time_zone,
-        cast(sessions_joined.started_at as date) as session_date,
-        sessions_joined.started_at,
-        sessions_joined.ended_at,
-        cast(
-            {{ dbt.datediff('sessions_joined.started_at', 'sessions_joined.ended_at', 'millisecond') }}
-            as double
-        ) / 1000.0 as duration_seconds,
-        sessions_joined.watch_seconds,
-        sessions_joined.view_count,
-        sessions_joined.playback_count,
-        sessions_joined.preview_count,
-        sessions_joined.qualifying_playback_count,
-        sessions_joined.completed_playback_count,
-        sessions_joined.distinct_media_count,
-        sessions_joined.distinct_episode_count,
-        sessions_joined.series_count,
-        sessions_joined.max_episodes_of_one_series,
-        sessions_joined.binge_series_id,
-        (
-            sessions_joined.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes') }}
-        ) as is_binge,
-        sessions_joined.qualifying_playback_count > 0 as is_active_session,
-        sessions_joined.local_started_at,
-        cast(extract(hour from sessions_joined.local_started_at) as integer) as local_start_hour,
-        {{ iso_weekday('sessions_joined.local_started_at') }} as local_start_weekday
+    {%- if rebuild is none %}
+    select sessions_joined.*
     from sessions_joined
     inner join history_window
         on cast(sessions_joined.started_at as date) >= history_window.window_start_date
+    {%- elif rebuild.keep_days is not none %}
+    {# Plain Parquet: whole session days, each partition overwritten with every session it holds. #}
+    select * from sessions_joined
+    where cast(started_at as date) in (
+        {%- for day in rebuild.keep_days %}date '{{ day }}'{{ ", " if not loop.last }}{% endfor -%}
+    )
+    {%- elif rebuild.keep_from is not none %}
+    select * from sessions_joined
+    where cast(started_at as date) >= date '{{ rebuild.keep_from }}'
+    {%- else %}
+    {# Rows replaced by session_id: a session that now starts before the window is written and then
+       deleted by the post-hook, so its stored row cannot stay behind. #}
+    select * from sessions_joined
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        sessions_kept.session_id,
+        sessions_kept.user_id,
+        sessions_kept.platform,
+        sessions_kept.country,
+        sessions_kept.time_zone,
+        cast(sessions_kept.started_at as date) as session_date,
+        sessions_kept.started_at,
+        sessions_kept.ended_at,
+        cast(
+            {{ dbt.datediff('sessions_kept.started_at', 'sessions_kept.ended_at', 'millisecond') }}
+            as double
+        ) / 1000.0 as duration_seconds,
+        sessions_kept.watch_seconds,
+        sessions_kept.view_count,
+        sessions_kept.playback_count,
+        sessions_kept.preview_count,
+        sessions_kept.qualifying_playback_count,
+        sessions_kept.completed_playback_count,
+        sessions_kept.distinct_media_count,
+        sessions_kept.distinct_episode_count,
+        sessions_kept.series_count,
+        sessions_kept.max_episodes_of_one_series,
+        sessions_kept.binge_series_id,
+        (
+            sessions_kept.max_episodes_of_one_series >= {{ var('engagement__binge_min_episodes') }}
+        ) as is_binge,
+        sessions_kept.qualifying_playback_count > 0 as is_active_session,
+        sessions_kept.local_started_at,
+        cast(extract(hour from sessions_kept.local_started_at) as integer) as local_start_hour,
+        {{ iso_weekday('sessions_kept.local_started_at') }} as local_start_weekday,
+        sessions_kept.last_ingest_batch_id
+    from sessions_kept
 
 )
 
