@@ -44,6 +44,17 @@ user_changes as (
     where user_id > 0
 
 ),
+{%- if is_incremental() %}
+
+new_user_changes as (
+
+    {# The new batches' user ids, read apart (as in stg_landing__users: a second reader of
+       user_changes would make DuckDB materialise all of it). #}
+    select user_id from {{ ref('stg_landing__user_changes') }}
+    where ingest_batch_id > {{ last_batch }}
+
+),
+{%- endif %}
 
 user_tombstones as (
 
@@ -56,8 +67,7 @@ user_tombstones as (
 changed_users as (
 
     select distinct user_id
-    from user_changes
-    where ingest_batch_id > {{ last_batch }}
+    from new_user_changes
 
 ),
 {%- endif %}
