@@ -32,7 +32,8 @@ SUPPRESSION_LIST = {"stg_landing__user_tombstones"}
 RAW_ZONE_VIEWS = {"base_landing__view_events", "base_landing__users"}
 # Models compared between the incremental and the full-refresh build.
 COMPARED = ["fct_view_events", "fct_daily_activity", "fct_daily_platform_activity", "dim_daily_user_status",
-            "fct_active_user_fast", "dim_user", "fct_user_churn_risk"]
+            "fct_active_user_fast", "dim_user", "fct_user_churn_risk", "stg_landing__user_changes",
+            "int_user_attribute_history"]
 
 
 def _generate(landing: Path, arrived_from: str | None, arrived_until: str | None) -> None:
@@ -96,7 +97,8 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> dict:
         ).fetchone()
         before = con.execute("select * from fct_active_user_fast order by activity_date").fetchall()
     assert days >= 2
-    assert _rows_of_user(incremental, landing, user_id), "the user must have rows before the request"
+    before_request = _rows_of_user(incremental, landing, user_id)
+    assert before_request, "the user must have rows before the request"
     _request_deletion(landing, user_id)
     _generate(landing, SPLIT, None)
     _build(landing, incremental)
@@ -106,13 +108,26 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> dict:
     full = root / "full" / "warehouse.duckdb"
     _build(landing, full, "--full-refresh")
     return {"user_id": user_id, "incremental": incremental, "full": full, "after_run": after_run,
-            "after_rerun": after_rerun, "rollup_before": before}
+            "after_rerun": after_rerun, "rollup_before": before, "before_request": before_request}
 
 
 def test_no_user_level_table_keeps_the_user(erased: dict) -> None:
     assert set(erased["after_run"]) - RAW_ZONE_VIEWS == SUPPRESSION_LIST, erased["after_run"]
     assert erased["after_run"]["stg_landing__user_tombstones"] == 1
     assert erased["after_run"]["base_landing__users"] >= 1, "the raw zone still holds the request (by design)"
+
+
+def test_the_typed_change_log_is_erased(erased: dict) -> None:
+    """The stored, typed user records (e-mail hash, age, city, ...) held the user before the
+    request, which arrived after they were typed; after the run they hold none, in the
+    incremental build and in the full refresh (which types the raw zone again)."""
+    assert erased["before_request"]["stg_landing__user_changes"] >= 1
+    assert "stg_landing__user_changes" not in erased["after_run"]
+    with duckdb.connect(str(erased["full"]), read_only=True) as con:
+        rows = con.execute("select count(*) from stg_landing__user_changes where user_id = ?",
+                           [erased["user_id"]]).fetchone()[0]
+        typed = con.execute("select count(*) from stg_landing__user_changes").fetchone()[0]
+    assert rows == 0 and typed > 0
 
 
 def test_a_rerun_does_not_bring_the_user_back(erased: dict) -> None:

@@ -47,6 +47,15 @@ SHORT_OUTCOME_EXCLUDE = ("--exclude", "accepted_values_churn_model_training_outc
 LATE_EVENT_ID = "e2e-late-event-moves-session"
 LATE_EVENT_START = datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc)
 LATE_EVENT_PARTITION = "view_events/ingest_date=2026-03-10/ingest_hour=19"
+# Records of users whose records earlier runs typed: a re-delivered copy of a sign-up line (a
+# second file, with the third chunk: a re-delivery in the last chunk would move that sign-up's
+# version to the newest batch, and every kept day of the analysis models would be rebuilt), then
+# with the last chunk a profile change (after every generated record, so it is the current
+# version) and a deletion request of a user who was never active (so no fact day is rebuilt).
+REDELIVERY_CHUNK = 2
+REDELIVERED_PARTITION = "users/ingest_date=2026-03-06"
+USER_CHANGES_PARTITION = "users/ingest_date=2026-03-10"
+PROFILE_CHANGE_AT = datetime(2026, 3, 14, 23, 30, tzinfo=timezone.utc)
 
 MARTS = {
     # model -> columns identifying a row (used to make diffs readable)
@@ -57,6 +66,9 @@ MARTS = {
     "fct_active_user_fast": ["activity_date"],
     "dim_user": ["user_id"],
     "stg_landing__users": ["user_id"],
+    # The users side: the typed change log (append-only by batch) and the profile history.
+    "stg_landing__user_changes": ["user_id", "ingest_batch_id", "file_name"],
+    "int_user_attribute_history": ["user_id", "valid_from"],
     "dim_media": ["media_id"],
     "fct_viewing_sessions": ["session_id"],
     # Day-grain analysis models (incremental from analysis_rebuild_from, pruned like the status).
@@ -108,6 +120,51 @@ def _land_late_event_moving_a_session(landing: Path, warehouse: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(json.dumps(record).encode() + b"\n", mtime=0))
     return session_id
+
+
+def _sign_up_lines(landing: Path, users: set[int]) -> dict[int, bytes]:
+    """The landed sign-up line of each of ``users``."""
+    lines = {}
+    for path in sorted((landing / "users").rglob("*.jsonl.gz")):
+        for line in gzip.decompress(path.read_bytes()).splitlines():
+            record = json.loads(line)
+            if record["user_id"] in users and record["change_type"] == "signup":
+                lines[record["user_id"]] = line
+    assert set(lines) == users, lines.keys()
+    return lines
+
+
+def _land_users_file(landing: Path, partition: str, lines: list[bytes]) -> None:
+    path = landing / partition / "e2e-user-changes.jsonl.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n", mtime=0))
+
+
+def _land_redelivered_sign_up(landing: Path, warehouse: Path) -> int:
+    """Land again, in a new file of the next chunk, the sign-up line of a user ``warehouse`` typed; returns the user."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        user = con.execute("select min(user_id) from stg_landing__users where change_count = 1").fetchone()[0]
+    _land_users_file(landing, REDELIVERED_PARTITION, [_sign_up_lines(landing, {user})[user]])
+    return user
+
+
+def _land_change_and_deletion_of_typed_users(landing: Path, warehouse: Path, exclude: int) -> dict[str, int]:
+    """Land, in a users file of the next chunk, a profile change (another plan) of one user and a
+    deletion request of another who was never active, both typed by earlier runs; returns {case: user_id}."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        changed, deleted = (row[0] for row in con.execute(
+            "select user_id from stg_landing__users"
+            " where user_id <> ? and user_id not in (select user_id from fct_daily_activity)"
+            " order by user_id limit 2", [exclude]).fetchall())
+    sign_ups = _sign_up_lines(landing, {changed, deleted})
+    at = PROFILE_CHANGE_AT.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    change = json.loads(sign_ups[changed])
+    change.update(change_type="profile_update", plan="premium" if change["plan"] != "premium" else "basic",
+                  updated_at=at, ingested_at=at)
+    request = json.loads(sign_ups[deleted])
+    request.update(change_type="deletion_request", is_deletion_request=True, updated_at=at, ingested_at=at)
+    _land_users_file(landing, USER_CHANGES_PARTITION, [json.dumps(change).encode(), json.dumps(request).encode()])
+    return {"changed": changed, "deleted": deleted}
 
 
 SESSIONS = ParsedSessions()
@@ -162,6 +219,12 @@ def chunked_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
         if last:
             moved_session = _land_late_event_moving_a_session(landing, incremental)
             (incremental.parent / "moved_session.txt").write_text(moved_session)
+            cases = json.loads((incremental.parent / "user_cases.json").read_text())
+            cases.update(_land_change_and_deletion_of_typed_users(landing, incremental, cases["redelivered"]))
+            (incremental.parent / "user_cases.json").write_text(json.dumps(cases))
+        if number == REDELIVERY_CHUNK:
+            redelivered = _land_redelivered_sign_up(landing, incremental)
+            (incremental.parent / "user_cases.json").write_text(json.dumps({"redelivered": redelivered}))
         # Intermediate runs only build; the last one also runs every data test.
         _build(landing, incremental, *SHORT_OUTCOME_EXCLUDE, dbt_vars=SHORT_HISTORY_VARS, with_tests=last)
         with duckdb.connect(str(incremental), read_only=True) as con:
@@ -239,6 +302,61 @@ def test_a_late_event_moves_a_built_session_to_an_earlier_day(chunked_and_full: 
     read_from = re.search(r"where\s+activity_date >= date '([0-9-]+)'", compiled)
     assert read_from and date.fromisoformat(read_from.group(1)) > date(2026, 3, 5), compiled[:2000]
     assert ") as touched_sessions" in compiled
+
+
+def test_user_changes_of_typed_users_reach_the_users_side(chunked_and_full: tuple[Path, Path, Path]) -> None:
+    """Records of users typed by earlier runs, in both builds (the comparison above checks every
+    column): the re-delivered sign-up is a second row of the change log but neither a second change
+    nor a second version; the profile change is the new current version and the user's profile;
+    the user who asked for deletion is on the suppression list and in no typed record, profile or
+    version, though their sign-up was typed by the first run."""
+    landing, incremental, full = chunked_and_full
+    cases = json.loads((incremental.parent / "user_cases.json").read_text())
+    for warehouse in (incremental, full):
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            def value(sql: str, case: str) -> object:
+                return con.execute(sql, [cases[case]]).fetchone()[0]
+
+            records, sign_ups, moments = con.execute(
+                "select count(*), count(*) filter (where change_type = 'signup'), count(distinct updated_at)"
+                " from stg_landing__user_changes where user_id = ?", [cases["redelivered"]]).fetchone()
+            assert sign_ups == 2
+            assert value("select change_count from stg_landing__users where user_id = ?", "redelivered") == records - 1
+            assert value("select count(*) from int_user_attribute_history where user_id = ?", "redelivered") == moments
+            current = con.execute("select valid_from, plan from int_user_attribute_history"
+                                  " where user_id = ? and is_current_version", [cases["changed"]]).fetchall()
+            profile = con.execute("select updated_at, plan from stg_landing__users where user_id = ?",
+                                  [cases["changed"]]).fetchall()
+            assert [(at.astimezone(timezone.utc), plan) for at, plan in current] == \
+                [(at.astimezone(timezone.utc), plan) for at, plan in profile] == [(PROFILE_CHANGE_AT, profile[0][1])]
+            assert value("select count(*) from int_user_attribute_history where user_id = ?", "changed") >= 2
+            assert value("select count(*) from stg_landing__user_tombstones where user_id = ?", "deleted") == 1
+            for model in ("stg_landing__user_changes", "stg_landing__users", "int_user_attribute_history", "dim_user"):
+                assert value(f"select count(*) from {model} where user_id = ?", "deleted") == 0, model
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        con.execute(f"set file_search_path = '{landing}'")  # the base view reads the ingest batches
+        first_batch = con.execute("select min(ingest_batch_id) from base_landing__users where user_id = ?",
+                                  [cases["deleted"]]).fetchone()[0]
+        request_batch = con.execute("select request_ingest_batch_id from stg_landing__user_tombstones"
+                                    " where user_id = ?", [cases["deleted"]]).fetchone()[0]
+        newest = con.execute("select max(ingest_batch_id) from stg_landing__user_changes").fetchone()[0]
+    assert first_batch == 1 and request_batch == newest > 1
+
+
+def test_users_side_last_run_read_only_the_new_batch(chunked_and_full: tuple[Path, Path, Path]) -> None:
+    """The last run of the change log, stg_landing__users and int_user_attribute_history took their
+    incremental branch with a literal batch watermark: typed the newest batch only, and recomputed
+    only the users with records in it (the comparison above proves the rows equal a full refresh)."""
+    _, incremental, _ = chunked_and_full
+    compiled = incremental.parent / "target" / "compiled"
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        newest = con.execute("select max(ingest_batch_id) from stg_landing__user_changes").fetchone()[0]
+    for model in ("stg_landing__user_changes", "stg_landing__users", "int_user_attribute_history"):
+        sql = next(compiled.rglob(f"{model}.sql")).read_text()
+        watermark = re.search(r"where\s+ingest_batch_id > ([0-9]+)", sql)
+        assert watermark and 0 < int(watermark.group(1)) < newest, (model, sql[:1500])
+        if model != "stg_landing__user_changes":
+            assert "inner join changed_users" in sql, model
 
 
 def test_rollup_keeps_days_beyond_the_status_history(chunked_and_full: tuple[Path, Path, Path]) -> None:

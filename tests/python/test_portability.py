@@ -91,21 +91,25 @@ def test_skipped_models_are_those_spark_does_not_build(tmp_path) -> None:
 
 
 #: The self-updating models' config as each target renders it (materialization, strategy,
-#: partition_by) and how int_user_activity_states_previous hands the state its stored rows.
+#: partition_by) and how int_user_activity_states_previous hands the state its stored rows
+#: (int_user_attribute_history, like stg_landing__users and dim_user: a table on plain Parquet).
 DAILY = ("fct_daily_activity", "fct_daily_platform_activity", "fct_active_user_fast")
 RENDERED_CONFIG = {
     "duckdb": {**{m: ("incremental", "delete+insert", None) for m in (*DAILY, "int_user_activity_states")},
                "dim_daily_user_status": ("incremental", "append", None),
                "fct_viewing_sessions": ("incremental", "delete+insert", None),
+               "int_user_attribute_history": ("incremental", "delete+insert", None),
                "int_user_activity_states_previous": ("view", None, None)},
     "parquet": {**{m: ("incremental", "insert_overwrite", "activity_date") for m in (*DAILY, "dim_daily_user_status")},
                 "int_user_activity_states": ("incremental", "insert_overwrite", None),
                 "fct_viewing_sessions": ("incremental", "insert_overwrite", "session_date"),
+                "int_user_attribute_history": ("table", None, None),
                 "int_user_activity_states_previous": ("table", None, None)},
     "delta": {**{m: ("incremental", "merge", "activity_date") for m in DAILY},
               "int_user_activity_states": ("incremental", "merge", None),
               "dim_daily_user_status": ("incremental", "append", "activity_date"),
               "fct_viewing_sessions": ("incremental", "merge", "session_date"),
+              "int_user_attribute_history": ("incremental", "merge", None),
               "int_user_activity_states_previous": ("view", None, None)},
 }
 
@@ -129,7 +133,10 @@ def test_self_updating_models_render_their_strategy_per_engine_and_format(tmp_pa
                        if config[name]["materialized"] == "incremental" else None, config[name].get("partition_by"))
                 for name in RENDERED_CONFIG[flavour]}
     assert rendered == RENDERED_CONFIG[flavour]
-    for name in ("stg_landing__view_events", "fct_view_events"):
+    for name in ("stg_landing__view_events", "fct_view_events", "stg_landing__user_changes"):
         assert (config[name]["materialized"], config[name]["incremental_strategy"]) == ("incremental", "append")
+    # A merge needs a key unique per row: a user's versions are several rows.
+    history_key = {"duckdb": "user_id", "parquet": "user_id", "delta": ["user_id", "valid_from"]}[flavour]
+    assert config["int_user_attribute_history"]["unique_key"] == history_key
     if flavour != "duckdb":
         assert {config[name]["file_format"] for name in RENDERED_CONFIG[flavour]} == {flavour}

@@ -53,11 +53,12 @@ INCREMENTAL_STATEMENTS = {
     "fct_active_user_fast": "insert overwrite table engagement.fct_active_user_fast partition (activity_date)",
     "int_user_activity_states": "insert overwrite table engagement.int_user_activity_states select",
     "stg_landing__view_events": "insert into table engagement.stg_landing__view_events",
+    "stg_landing__user_changes": "insert into table engagement.stg_landing__user_changes",
     "fct_view_events": "insert into table engagement.fct_view_events",
     "fct_viewing_sessions": "insert overwrite table engagement.fct_viewing_sessions partition (session_date)",
 }
 PARTITIONED = ("fct_daily_activity", "fct_daily_platform_activity", "dim_daily_user_status", "fct_active_user_fast")
-APPENDED = ("stg_landing__view_events", "fct_view_events")
+APPENDED = ("stg_landing__view_events", "fct_view_events", "stg_landing__user_changes")
 
 
 def _generate(landing: Path, *window: str) -> None:

@@ -9,8 +9,6 @@
     )
 }}
 
--- depends_on: {{ ref('stg_landing__user_tombstones') }}
-
 {#
     One row per user: the latest change record wins (by updated_at, then arrival).
     Plaintext email never leaves this model: only its hash is exposed.
@@ -21,10 +19,13 @@
     in a batch newer than last_ingest_batch_id is recomputed from all of their records
     (so the delivery dedupe, change_count and the deletion check see every record, as a
     full refresh does) and replaces their row (delete+insert on user_id); every other
-    user is not read past the user_id column. A user whose new record is a deletion
-    request has no row to insert: the pre-hook deletes them from the suppression list.
-    A batch holding only such requests leaves the watermark where it was and is read
-    again next run, which changes nothing.
+    user is not read past the user_id column. The records are read typed, from the change
+    log stg_landing__user_changes (each batch typed once, when it landed), never parsed
+    again. A user who asked for deletion has no row to insert (the change log leaves their
+    new records out, and the suppression list is checked here too: on plain Parquet, where
+    the change log cannot delete, their older records stay there); the pre-hook deletes
+    their stored row. A batch holding only such requests leaves the watermark where it was
+    and is read again next run, which changes nothing.
 #}
 
 {%- set last_batch = last_ingest_batch() %}
@@ -33,14 +34,37 @@ with
 
 user_changes as (
 
-    select * from {{ ref('base_landing__users') }}
+    select * from {{ ref('stg_landing__user_changes') }}
+
+),
+{%- if is_incremental() %}
+
+new_user_changes as (
+
+    {# The new batches' user ids, read apart (two columns; zone maps prune the old batches):
+       were changed_users a filter on user_changes, DuckDB would materialise every column of
+       every record once for its two readers, instead of fetching only the changed users'. #}
+    select user_id from {{ ref('stg_landing__user_changes') }}
+    where ingest_batch_id > {{ last_batch }}
+
+),
+{%- endif %}
+
+user_tombstones as (
+
+    select user_id from {{ ref('stg_landing__user_tombstones') }}
 
 ),
 
 changes_valid as (
 
-    select * from user_changes
-    where user_id > 0
+    select user_changes.*
+    from user_changes
+    left join user_tombstones
+        on user_changes.user_id = user_tombstones.user_id
+    where
+        user_changes.user_id > 0
+        and user_tombstones.user_id is null
 
 ),
 
@@ -49,8 +73,7 @@ changes_valid as (
 changed_users as (
 
     select distinct user_id
-    from changes_valid
-    where ingest_batch_id > {{ last_batch }}
+    from new_user_changes
 
 ),
 {%- endif %}

@@ -37,6 +37,10 @@ COMPARED = {
     "dim_daily_user_status": ["user_id", "activity_date"],
     "fct_active_user_fast": ["activity_date"],
     "dim_user": ["user_id"],
+    # Equal while no deletion request arrives after the user's records were typed (none in the
+    # test's data): plain Parquet cannot delete them from the change log (README "Running on Spark").
+    "stg_landing__user_changes": None,
+    "int_user_attribute_history": ["user_id", "valid_from"],
     "dim_retention_cohort_member": None,
     "fct_retention_cohort_member_activity": None,
     "int_cohort_retention_curves": None,

@@ -1,8 +1,9 @@
 {#
     Read and type (a view over the ingest batches): one row per landed user change
     record, every declared text field cast to its type. Nothing is filtered here:
-    stg_landing__users keeps the latest valid record per user, and
-    stg_landing__user_tombstones keeps the deletion requests.
+    stg_landing__user_tombstones keeps the deletion requests, and stg_landing__user_changes
+    stores each batch's records once, typed, without the erased users (what
+    stg_landing__users and int_user_attribute_history read). Both read only new batches.
 #}
 
 with
