@@ -143,8 +143,11 @@ def test_parquet_schema_matches_jsonl(landing):
         assert schema.names[:18] == list(EVENT_KEYS) and schema.names[18:] in ([], ["drm_system"])
         assert str(schema.field("user_id").type) == "int64"
         assert str(schema.field("start_timestamp").type) == "string"
+        assert str(schema.field("city").type) == "string"  # built as a dictionary array, landed as text
     users = pq.read_schema(sorted(root.glob("users/*/*.parquet"))[0])
     assert users.names == list(USER_KEYS)
+    assert [str(t) for t in users.types] == ["int64", "string", "int32", "string", "string", "string", "string",
+                                             "string", "string", "bool", "string", "string"]
     # Same valid events in both formats.
     j = {r["event_id"] for _, r in iter_event_rows(landing["jsonl"]) if r and r.get("event_id")}
     p = {r["event_id"] for _, r in iter_event_rows(root) if r and r.get("event_id")}

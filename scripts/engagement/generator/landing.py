@@ -101,6 +101,11 @@ def _parquet_options(table: pa.Table) -> dict:
         "write_statistics": True,
         "use_dictionary": [name for name in names if name in LOW_CARDINALITY_COLUMNS],
     }
+    if any(pa.types.is_dictionary(field.type) for field in table.schema):
+        # Dictionary arrays (render.event_table, render.user_columns) are written as the
+        # same Parquet string columns; without the Arrow schema in the footer they read
+        # back as plain strings, as before (every other column's type is Parquet's own).
+        options["store_schema"] = False
     random_text = [name for name in names if name in RANDOM_TEXT_COLUMNS]
     if random_text:
         options["compression"] = {name: "none" if name in RANDOM_TEXT_COLUMNS else "snappy" for name in names}

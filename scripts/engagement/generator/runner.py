@@ -34,7 +34,7 @@ from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_e
                       window_label, write_json, write_text_gz)
 from .people import DAY_MS, NEVER, PLANS, NamePools, Population, build_name_pools, build_population, emails
 from .people_file import build_shard, check_manifest, load_shard, verify_one_shard
-from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_SCHEMA
+from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_TABLE_SCHEMA
 from .rng import Stream, rng_for
 from .truth import TRUTH_FILE, TruthWriter, truth_table
 from .service_calendar import DEFAULT_HISTORY_DAYS, ServiceCalendar, build_calendar, users_signed_up_before
@@ -188,7 +188,7 @@ def _render_user_files(cfg: RunConfig, shared: Shared, pop: Population, b: dict[
     else:
         cols = user_columns(b, email, geo.city_names, geo.codes, PLANS)
         for rel, lo, hi in files:
-            _write_parquet(cfg.out, rel, pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_SCHEMA))
+            _write_parquet(cfg.out, rel, pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_TABLE_SCHEMA))
 
 
 def _user_order(b: dict[str, np.ndarray]) -> np.ndarray:
