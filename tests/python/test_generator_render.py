@@ -38,14 +38,16 @@ def test_dictionary_columns_land_as_plain_strings_with_the_same_statistics():
 def test_user_columns_render_the_same_lines_as_the_batch_renderer():
     n = 4
     batch = {"user_id": np.array([1, 2, 30, 400]), "age": np.array([18, 99, 40, 25]),
-             "signup_ms": np.array([0, 951_782_400_000, 1_767_571_200_000, 1_767_657_599_999]),  # 2000-02-29, 2026-01-05
+             # the epoch, 2000-02-29 (leap day), 2026-01-05 at midnight and at its last millisecond
+             "signup_ms": np.array([0, 951_782_400_000, 1_767_571_200_000, 1_767_657_599_999]),
              "signup_country": np.array([0, 1, 1, 0]), "country": np.array([1, 1, 0, 0]),
              "city": np.array([0, 2, 1, 3]), "plan": np.array([0, 1, 2, 0]),
              "change_type": np.array([0, 1, 2, 0], dtype=np.int8),
              "updated": np.array([0, 951_868_799_999, 1_767_571_200_000, 1_767_657_599_999]),
              "ingested": np.array([1, 951_868_800_000, 1_767_571_201_000, 1_767_657_600_000])}
     email = pa.array(["a.b1@x.com", 'q"uote2@y.org', "back\\slash30@z.net", "d.e400@x.com"])
-    cities, countries, plans = ("Oslo", "Bergen", "Köln", "Saint-Denis"), ("NO", "DE"), ("basic", "standard", "premium")
+    cities, countries = ("Oslo", "Bergen", "Köln", "Saint-Denis"), ("NO", "DE")
+    plans = ("basic", "standard", "premium")
     cols = user_columns(batch, email, cities, countries, plans)
     assert pa.Table.from_arrays(cols, schema=USER_TABLE_SCHEMA).num_rows == n
     assert [f.name for f in USER_TABLE_SCHEMA] == USER_SCHEMA.names

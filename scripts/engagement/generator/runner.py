@@ -188,7 +188,8 @@ def _render_user_files(cfg: RunConfig, shared: Shared, pop: Population, b: dict[
     else:
         cols = user_columns(b, email, geo.city_names, geo.codes, PLANS)
         for rel, lo, hi in files:
-            _write_parquet(cfg.out, rel, pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_TABLE_SCHEMA))
+            part = pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_TABLE_SCHEMA)
+            _write_parquet(cfg.out, rel, part)
 
 
 def _user_order(b: dict[str, np.ndarray]) -> np.ndarray:
