@@ -197,6 +197,20 @@ def dictionary_strings(values: list[str], codes: np.ndarray) -> pa.Array:
     return _take_text(tuple(values), codes)
 
 
+def dictionary_column(values, codes: np.ndarray, null: np.ndarray | None = None) -> pa.DictionaryArray:
+    """``values[codes]`` as a dictionary array (int32 codes into all of ``values``; rows
+    where ``null`` is set are null). Same values as ``dictionary_strings``; the Parquet
+    writer takes the codes as they are instead of building and hashing each row's text."""
+    idx = pa.array(np.asarray(codes).astype(np.int32, copy=False), pa.int32(), mask=null)
+    return pa.DictionaryArray.from_arrays(idx, _text_array(tuple(values)))
+
+
+def with_dictionaries(schema: pa.Schema, names: frozenset[str]) -> pa.Schema:
+    """``schema`` with the string fields ``names`` as ``dictionary<int32, string>``."""
+    return pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable) if f.name in names else f
+                      for f in schema])
+
+
 def lines_parts(lines: pa.Array, overrides: dict[int, bytes] | None = None, base: int = 0) -> list:
     """The body of ``lines`` (Arrow strings, each ending in ``\\n``) as a list of buffers.
 
@@ -421,6 +435,11 @@ EVENT_SCHEMA = pa.schema([
     ("ingested_at", pa.string()),
 ])
 EVENT_SCHEMA_DRIFT = EVENT_SCHEMA.append(pa.field("drm_system", pa.string()))
+#: Columns ``event_table`` / ``user_columns`` build as dictionary arrays (few distinct values).
+DICTIONARY_COLUMNS = frozenset({"event_type", "platform", "country", "city", "app_version", "drm_system",
+                                "sign_up_country", "plan", "change_type"})
+_EVENT_TABLE_SCHEMA = with_dictionaries(EVENT_SCHEMA, DICTIONARY_COLUMNS)
+_EVENT_TABLE_SCHEMA_DRIFT = with_dictionaries(EVENT_SCHEMA_DRIFT, DICTIONARY_COLUMNS)
 
 
 def event_table(batch: dict[str, np.ndarray], city_names: tuple[str, ...], countries: tuple[str, ...],
@@ -428,7 +447,9 @@ def event_table(batch: dict[str, np.ndarray], city_names: tuple[str, ...], count
     """View events as an Arrow table (same names and text values as the JSONL).
 
     The ``drm_system`` column is present (nullable) only when schema drift applies;
-    callers drop it for files written before the drift day.
+    callers drop it for files written before the drift day. The low-cardinality text
+    columns (``DICTIONARY_COLUMNS``) are dictionary arrays: the landed files hold plain
+    strings either way (``landing`` writes them without the Arrow schema).
     """
     eid = uuid_strings(batch["eid_hi"], batch["eid_lo"])
     null_eid = batch["nullkey"] == 2
@@ -439,23 +460,23 @@ def event_table(batch: dict[str, np.ndarray], city_names: tuple[str, ...], count
         eid, uuid_strings(batch["sid_hi"], batch["sid_lo"]),
         pa.array(batch["user_id"], mask=null_uid, type=pa.int64()),
         pa.array(batch["media_id"], type=pa.int64()),
-        dictionary_strings(list(EVENT_TYPE_TEXT), batch["etype"]),
+        dictionary_column(EVENT_TYPE_TEXT, batch["etype"]),
         timestamps_with_offsets(batch["start"], batch["tzoff"]),
         timestamps_with_offsets(batch["end"], batch["tzoff"]),
         pa.array(batch["ps"], type=pa.int32()), pa.array(batch["pe"], type=pa.int32()),
-        dictionary_strings([v for g in PLATFORM_CASES for v in g], _platform_codes(batch)),
-        dictionary_strings(list(countries), batch["country"]),
-        dictionary_strings(list(city_names), batch["city"]),
+        dictionary_column(tuple(v for g in PLATFORM_CASES for v in g), _platform_codes(batch)),
+        dictionary_column(countries, batch["country"]),
+        dictionary_column(city_names, batch["city"]),
         fixed_width_to_arrow(hex_matrix(batch["device"])),
-        dictionary_strings(_app_versions(), batch["appv"]),
+        dictionary_column(_app_versions(), batch["appv"]),
         pa.array(batch["startup"], type=pa.int32()), pa.array(batch["rcount"], type=pa.int32()),
         pa.array(batch["rms"], type=pa.int32()), timestamp_strings(batch["ingested"]),
     ]
     if drift_from_ms is None:
-        return pa.Table.from_arrays(cols, schema=EVENT_SCHEMA)
+        return pa.Table.from_arrays(cols, schema=_EVENT_TABLE_SCHEMA)
     drm = _drm_codes(batch, drift_from_ms)
-    cols.append(pc.take(pa.array([None, *DRM_TEXT], type=pa.string()), pa.array(drm)))
-    return pa.Table.from_arrays(cols, schema=EVENT_SCHEMA_DRIFT)
+    cols.append(dictionary_column(DRM_TEXT, np.maximum(drm - 1, 0), null=drm == 0))
+    return pa.Table.from_arrays(cols, schema=_EVENT_TABLE_SCHEMA_DRIFT)
 
 
 # --- Users ---------------------------------------------------------------------------
@@ -467,19 +488,21 @@ USER_SCHEMA = pa.schema([
     ("updated_at", pa.string()), ("ingested_at", pa.string()),
 ])
 CHANGE_TYPES: tuple[str, ...] = ("signup", "profile_update", "deletion_request")
+#: ``USER_SCHEMA`` as ``user_columns`` builds it (dictionary arrays for the few-valued text).
+USER_TABLE_SCHEMA = with_dictionaries(USER_SCHEMA, DICTIONARY_COLUMNS)
 
 
 def user_columns(batch: dict[str, np.ndarray], email: pa.Array, city_names: tuple[str, ...],
                  countries: tuple[str, ...], plans: tuple[str, ...]) -> list[pa.Array]:
-    """Arrow columns (USER_SCHEMA order) for user change records; ``email`` pre-taken."""
+    """Arrow columns (``USER_TABLE_SCHEMA``) for user change records; ``email`` pre-taken."""
     signup_date = fixed_width_to_arrow(np.ascontiguousarray(timestamp_matrix(batch["signup_ms"])[:, :10]))
     return [
         pa.array(batch["user_id"], type=pa.int64()), email, pa.array(batch["age"], type=pa.int32()),
-        signup_date, dictionary_strings(list(countries), batch["signup_country"]),
-        dictionary_strings(list(countries), batch["country"]),
-        dictionary_strings(list(city_names), batch["city"]),
-        dictionary_strings(list(plans), batch["plan"]),
-        dictionary_strings(list(CHANGE_TYPES), batch["change_type"]),
+        signup_date, dictionary_column(countries, batch["signup_country"]),
+        dictionary_column(countries, batch["country"]),
+        dictionary_column(city_names, batch["city"]),
+        dictionary_column(plans, batch["plan"]),
+        dictionary_column(CHANGE_TYPES, batch["change_type"]),
         pa.array(batch["change_type"] == 2, type=pa.bool_()),
         timestamp_strings(batch["updated"]), timestamp_strings(batch["ingested"]),
     ]
@@ -490,6 +513,7 @@ def user_lines(cols: list[pa.Array]) -> pa.Array:
 
     Reference implementation; the generator uses the equivalent, faster ``user_lines_batch``.
     """
+    cols = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in cols]
     (uid, email, age, sdate, scountry, country, city, plan, ctype, is_del, upd, ing) = cols
     q = lambda arr: pc.binary_join_element_wise('"', arr, '"', "")  # noqa: E731 (JSON-safe values only)
     esc = lambda arr: pc.binary_join_element_wise('"', _json_escape(arr), '"', "")  # noqa: E731

@@ -34,7 +34,7 @@ from .landing import (atomic_write, media_path, parquet_bytes, user_path, view_e
                       window_label, write_json, write_text_gz)
 from .people import DAY_MS, NEVER, PLANS, NamePools, Population, build_name_pools, build_population, emails
 from .people_file import build_shard, check_manifest, load_shard, verify_one_shard
-from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_SCHEMA
+from .render import event_lines, event_table, lines_parts, user_columns, user_lines_batch, USER_TABLE_SCHEMA
 from .rng import Stream, rng_for
 from .truth import TRUTH_FILE, TruthWriter, truth_table
 from .service_calendar import DEFAULT_HISTORY_DAYS, ServiceCalendar, build_calendar, users_signed_up_before
@@ -188,7 +188,8 @@ def _render_user_files(cfg: RunConfig, shared: Shared, pop: Population, b: dict[
     else:
         cols = user_columns(b, email, geo.city_names, geo.codes, PLANS)
         for rel, lo, hi in files:
-            _write_parquet(cfg.out, rel, pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_SCHEMA))
+            part = pa.Table.from_arrays([c.slice(lo, hi - lo) for c in cols], schema=USER_TABLE_SCHEMA)
+            _write_parquet(cfg.out, rel, part)
 
 
 def _user_order(b: dict[str, np.ndarray]) -> np.ndarray:
@@ -400,8 +401,11 @@ def tune_malloc() -> None:
     numpy's large temporaries are otherwise mmap'ed and unmapped per allocation, and
     every reuse page-faults fresh zeroed pages: ~30% of the CPU time of a run went to
     the kernel. Equivalent to MALLOC_MMAP_THRESHOLD_=32MiB (the maximum) and a large
-    MALLOC_TRIM_THRESHOLD_; inherited by the forked workers. No effect on outputs, a
-    no-op where glibc's ``mallopt`` is unavailable.
+    MALLOC_TRIM_THRESHOLD_; inherited by the forked workers. Arrow's buffers (the
+    rendered columns, Parquet pages) are moved to that same heap too (the system
+    pool): Arrow's default (mimalloc) hands freed pages back to the kernel and faults
+    them in again (a 10M-user Parquet day: 5.7 -> 3.2 system CPU-s, 746k -> 560k page
+    faults). No effect on outputs, a no-op where glibc's ``mallopt`` is unavailable.
     """
     if not sys.platform.startswith("linux"):
         return
@@ -412,7 +416,8 @@ def tune_malloc() -> None:
         libc.mallopt(m_trim_threshold, 2**31 - 1)
         libc.mallopt(m_top_pad, 64 * 2**20)
     except (OSError, AttributeError):
-        pass
+        return
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def run(cfg: RunConfig) -> dict:

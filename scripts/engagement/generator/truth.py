@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .landing import _parquet_options
@@ -34,7 +35,8 @@ def truth_table(cfg, pop: Population, act: Activity) -> pa.Table:
                         pa.date32(), mask=missing)
 
     def label(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
-        return pa.array(np.array(names, dtype=object)[np.maximum(codes, 0)], pa.string(), mask=codes < 0)
+        # a take from the few names (no Python string per user); a negative code is null
+        return pc.take(pa.array(names, pa.string()), pa.array(codes, pa.int64(), mask=codes < 0))
 
     deletion = pop.deletion_ms != NEVER
     churned = act.churn_day >= 0
