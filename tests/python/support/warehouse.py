@@ -51,9 +51,12 @@ def _columns(con, catalog: str, table: str) -> list[str]:
             if name not in FILE_COLUMNS | BUILD_TIME_COLUMNS and not name.startswith("dbt_")]
 
 
-def model_differences(left: Path, right: Path, skip: frozenset[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
+def model_differences(left: Path, right: Path, skip: frozenset[str] = frozenset(),
+                      as_sets: frozenset[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
     """Per shared table: (rows only in left, rows only in right, rows in left); only tables that differ.
 
+    Tables in ``as_sets`` are compared as sets of distinct rows (a row held twice on one side
+    and once on the other is no difference); every other table row for row.
     Raises AssertionError when the two warehouses do not hold the same tables.
     """
     with duckdb.connect(str(left), read_only=True) as con:
@@ -69,10 +72,11 @@ def model_differences(left: Path, right: Path, skip: frozenset[str] = frozenset(
         differences = {}
         for table in sorted(tables[catalog] - NOT_COMPARED - skip):
             cols = ", ".join(_columns(con, catalog, table))
+            except_ = "except" if table in as_sets else "except all"
             only_left = con.execute(f"select count(*) from (select {cols} from {catalog}.main.{table} "
-                                    f"except all select {cols} from other.main.{table})").fetchone()[0]
+                                    f"{except_} select {cols} from other.main.{table})").fetchone()[0]
             only_right = con.execute(f"select count(*) from (select {cols} from other.main.{table} "
-                                     f"except all select {cols} from {catalog}.main.{table})").fetchone()[0]
+                                     f"{except_} select {cols} from {catalog}.main.{table})").fetchone()[0]
             if only_left or only_right:
                 rows = con.execute(f"select count(*) from {catalog}.main.{table}").fetchone()[0]
                 differences[table] = (only_left, only_right, rows)
